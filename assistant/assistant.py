@@ -1,0 +1,100 @@
+"""The one object every front end calls: ingest, ask, retrieve, delete, list articles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import ExtractiveAnswerer
+from assistant.chat import condense
+from assistant.config import Settings
+from assistant.embed import Embedder, get_embedder
+from assistant.index import SentenceIndex
+from assistant.ingest import Ingestor
+from assistant.question import analyse, validate_question
+from assistant.retrieve import HybridRetriever
+from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters
+from assistant.store.catalog import StoredArticle
+
+
+class Assistant:
+    """Grounded question answering over one named index of news articles."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
+        self.index = SentenceIndex(self.settings, self.embedder)
+        self.retriever = HybridRetriever(
+            self.index,
+            dense_k=self.settings.dense_candidates,
+            lexical_k=self.settings.lexical_candidates,
+            candidates=self.settings.rerank_candidates,
+        )
+        self.answerer = ExtractiveAnswerer(self.settings.refusal_threshold, self.settings.max_answer_sentences)
+
+    @classmethod
+    def open(
+        cls,
+        index: str | None = None,
+        index_dir: str | Path | None = None,
+        chroma_url: str | None = None,
+        embedder: Embedder | None = None,
+        **overrides: Any,
+    ) -> Assistant:
+        """Open (or create) an index by name; unset arguments come from the environment."""
+        settings = Settings.from_env().with_overrides(
+            index_name=index, index_dir=Path(index_dir) if index_dir else None, chroma_url=chroma_url, **overrides
+        )
+        return cls(settings, embedder)
+
+    # --- corpus -----------------------------------------------------------------
+    def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
+        """Index files/folders (paths) or Article objects; unchanged articles cost nothing."""
+        items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+        ingestor = Ingestor(self.index, self.settings.ingest_batch_articles, progress=progress)
+        articles = [i for i in items if isinstance(i, Article)]
+        paths = [i for i in items if not isinstance(i, Article)]
+        report = ingestor.ingest_paths(paths) if paths else IngestReport()
+        if articles:
+            report.merge(ingestor.ingest_articles(articles))
+        return report
+
+    def delete(self, article_id: str) -> None:
+        """Remove an article from every index; ArticleNotFoundError if unknown."""
+        self.index.delete(article_id)
+
+    def articles(self) -> list[StoredArticle]:
+        return self.index.articles()
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        """One article with its full text (for showing a citation in context)."""
+        return self.index.catalog.get(article_id)
+
+    # --- questions --------------------------------------------------------------
+    def retrieve(self, question: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Passage]:
+        return self.retriever.retrieve(question, k=k, filters=filters)
+
+    def ask(
+        self, question: str, history: Sequence[Any] | None = None, filters: SearchFilters | dict | None = None
+    ) -> Answer:
+        """Answer with cited sentences, or refuse when the articles don't support an answer."""
+        text = validate_question(question)
+        standalone = condense(text, history)
+        parsed = analyse(standalone)
+        passages = self.retriever.retrieve(parsed, k=10, filters=filters)
+        answer = self.answerer.answer(parsed, passages)
+        if standalone != text:
+            from dataclasses import replace
+
+            answer = replace(answer, question=text, standalone_question=standalone)
+        return answer
+
+    def as_llama_retriever(self, k: int = 5, filters: SearchFilters | dict | None = None) -> Any:
+        """This retriever as a llama-index BaseRetriever (NodeWithScore per sentence)."""
+        from assistant.llama_adapter import LlamaIndexSentenceRetriever
+
+        return LlamaIndexSentenceRetriever(self.retriever, k=k, filters=SearchFilters.from_dict(filters))
+
+    def counts(self) -> dict[str, int]:
+        return self.index.counts()

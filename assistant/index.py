@@ -1,0 +1,124 @@
+"""The sentence index: Chroma vectors + SQLite catalog/BM25, kept in step.
+
+Write protocol (what makes a killed ingest recoverable):
+1. mark the batch's articles 'pending' in the catalog (committed);
+2. delete their old vectors, add the new ones (stable ids: article::sentence);
+3. in one SQLite transaction, replace their sentences and mark them 'ready'.
+On open, any article still 'pending' is wiped from both stores, so a re-run of
+ingest sees it as new and writes it once: nothing lost, nothing duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.articles import content_hash
+from assistant.config import Settings
+from assistant.embed import Embedder
+from assistant.errors import ArticleNotFoundError
+from assistant.schema import Article, Sentence
+from assistant.sentences import sentence_window, split_sentences
+from assistant.store.catalog import Catalog, StoredArticle, date_to_int, sentence_key
+from assistant.store.vectors import COLLECTION_PREFIX, VectorIndex, make_chroma_client
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article split into sentences and embedding windows, ready to write."""
+
+    article: Article
+    content_hash: str
+    sentences: list[Sentence]
+    windows: list[str]
+
+
+def prepare(article: Article, window_size: int) -> PreparedArticle:
+    sentences = split_sentences(article.text)
+    windows = [sentence_window(sentences, s.index, window_size) for s in sentences]
+    return PreparedArticle(article, content_hash(article), sentences, windows)
+
+
+class SentenceIndex:
+    """Owns both stores of one named index and keeps them consistent."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        path: Path = settings.index_path
+        path.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(path / "catalog.sqlite")
+        client = make_chroma_client(path, settings.chroma_url)
+        name = f"{COLLECTION_PREFIX}-{settings.index_name}" if settings.chroma_url else COLLECTION_PREFIX
+        self.vectors = VectorIndex(client, name)
+        self.repair()
+
+    def repair(self) -> list[str]:
+        """Remove every trace of articles whose write was interrupted."""
+        pending = self.catalog.pending_ids()
+        if pending:
+            self.vectors.delete_articles(pending)
+            self.catalog.delete_articles(pending)
+        return pending
+
+    def write(self, batch: list[PreparedArticle]) -> int:
+        """Embed and store a batch of articles (replacing older versions); returns sentences written."""
+        batch = [item for item in batch if item.sentences]
+        if not batch:
+            return 0
+        self.catalog.mark_pending([(item.article, item.content_hash) for item in batch])
+        windows = [w for item in batch for w in item.windows]
+        vectors = self.embedder.encode(windows)
+        self.vectors.delete_articles([item.article.id for item in batch])
+        self.vectors.add(self._nodes(batch, vectors))
+        self.catalog.commit_articles([(i.article, i.content_hash, i.sentences, i.windows) for i in batch])
+        return len(windows)
+
+    def _nodes(self, batch: list[PreparedArticle], vectors: object) -> list[object]:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        row = 0
+        for item in batch:
+            a = item.article
+            for sentence, window in zip(item.sentences, item.windows):
+                node = TextNode(
+                    id_=sentence_key(a.id, sentence.index),
+                    text=sentence.text,
+                    embedding=vectors[row].tolist(),  # type: ignore[index]
+                    start_char_idx=sentence.start,
+                    end_char_idx=sentence.end,
+                    metadata={
+                        "article_id": a.id,
+                        "title": a.title,
+                        "date": a.date or "",
+                        "date_int": date_to_int(a.date) or 0,
+                        "source": a.source,
+                        "url": a.url,
+                        "sentence_index": sentence.index,
+                        "window": window,
+                    },
+                    excluded_embed_metadata_keys=["window", "date_int"],
+                    excluded_llm_metadata_keys=["window", "date_int"],
+                )
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.id)
+                nodes.append(node)
+                row += 1
+        return nodes
+
+    def delete(self, article_id: str) -> None:
+        if self.catalog.get(article_id) is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r} is indexed")
+        self.catalog.mark_pending([(Article(id=article_id, text=""), "")])
+        self.vectors.delete_articles([article_id])
+        self.catalog.delete_articles([article_id])
+
+    def articles(self) -> list[StoredArticle]:
+        return self.catalog.list_articles()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": len(self.catalog.list_articles()),
+            "sentences": self.catalog.sentence_count(),
+            "vectors": self.vectors.count(),
+        }

@@ -1,0 +1,105 @@
+"""Turn input files or Article objects into index writes, with a progress bar and a report.
+
+Decides for each article whether it is new, changed, unchanged or a duplicate,
+then writes new and changed ones in batches so embedding runs at full batch size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.articles import Note, Skipped, content_hash, load_articles
+from assistant.index import PreparedArticle, SentenceIndex, prepare
+from assistant.schema import Article, IngestReport
+
+
+class Ingestor:
+    """Feeds articles into a SentenceIndex; one instance per ingest run."""
+
+    def __init__(self, index: SentenceIndex, batch_articles: int = 64, progress: bool = True) -> None:
+        self.index = index
+        self.batch_articles = batch_articles
+        self.progress = progress
+
+    def ingest_paths(self, paths: Iterable[str | Path]) -> IngestReport:
+        return self._run(load_articles(paths))
+
+    def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
+        return self._run(articles)
+
+    def _run(self, items: Iterable[Article | Skipped | Note]) -> IngestReport:
+        from tqdm.auto import tqdm
+
+        started = time.perf_counter()
+        report = IngestReport()
+        seen_ids: dict[str, str] = {}
+        seen_hashes: dict[str, str] = {}
+        pending: list[Article] = []
+        bar = tqdm(desc="Ingesting", unit=" articles", disable=not self.progress, dynamic_ncols=True)
+        try:
+            for item in items:
+                if isinstance(item, Skipped):
+                    report.skipped.append((item.origin, item.reason))
+                    continue
+                if isinstance(item, Note):
+                    report.cleaned.append((item.origin, item.message))
+                    continue
+                bar.update(1)
+                reason = self._duplicate_reason(item, seen_ids, seen_hashes)
+                if reason:
+                    report.skipped.append((item.origin or item.id, reason))
+                    continue
+                pending.append(item)
+                if len(pending) >= self.batch_articles:
+                    self._flush(pending, report)
+                    bar.set_postfix(sentences=report.sentences_indexed)
+                    pending = []
+            self._flush(pending, report)
+        finally:
+            bar.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    @staticmethod
+    def _duplicate_reason(article: Article, seen_ids: dict[str, str], seen_hashes: dict[str, str]) -> str | None:
+        if not article.text.strip():
+            return "empty article (no text)"
+        if article.id in seen_ids:
+            return f"duplicate id {article.id!r} (already read from {seen_ids[article.id]})"
+        seen_ids[article.id] = article.origin or article.id
+        digest = content_hash(article)
+        if digest in seen_hashes and seen_hashes[digest] != article.id:
+            return f"same content as article {seen_hashes[digest]!r} in this run"
+        seen_hashes[digest] = article.id
+        return None
+
+    def _flush(self, articles: list[Article], report: IngestReport) -> None:
+        if not articles:
+            return
+        catalog = self.index.catalog
+        known = catalog.hashes(a.id for a in articles)
+        to_write: list[PreparedArticle] = []
+        updated: set[str] = set()
+        for article in articles:
+            digest = content_hash(article)
+            previous = known.get(article.id)
+            if previous and previous == (digest, "ready"):
+                report.unchanged.append(article.id)
+                continue
+            if previous is None:
+                twin = catalog.id_with_hash(digest)
+                if twin is not None:
+                    report.skipped.append((article.origin or article.id, f"same content as indexed article {twin!r}"))
+                    continue
+            prepared = prepare(article, self.index.settings.window_size)
+            if not prepared.sentences:
+                report.skipped.append((article.origin or article.id, "no sentences found in text"))
+                continue
+            if previous is not None:
+                updated.add(article.id)
+            to_write.append(prepared)
+        report.sentences_indexed += self.index.write(to_write)
+        for item in to_write:
+            (report.updated if item.article.id in updated else report.added).append(item.article.id)

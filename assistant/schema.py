@@ -1,0 +1,141 @@
+"""Plain data objects passed between the pipeline stages and returned to callers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, already decoded and cleaned to plain text."""
+
+    id: str
+    text: str
+    title: str = ""
+    date: str | None = None  # ISO YYYY-MM-DD
+    source: str = ""
+    url: str = ""
+    category: str = ""
+    origin: str = ""  # file path (and record number) it was read from
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with exact character offsets into its article's text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved sentence with the article it came from and its scores."""
+
+    article_id: str
+    sentence_index: int
+    sentence: str
+    start: int
+    end: int
+    title: str
+    date: str | None
+    source: str
+    url: str
+    window: str
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: the exact sentence and where it sits."""
+
+    number: int
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    sentence: str
+    sentence_index: int
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says: cited sentences, an optional short answer, or a refusal."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    short_answer: str | None = None
+    refused: bool = False
+    nearest: list[Passage] = field(default_factory=list)
+    standalone_question: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """Counts and reasons from one ingest run, shown to the user at the end."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    cleaned: list[tuple[str, str]] = field(default_factory=list)  # (origin, what was removed)
+    sentences_indexed: int = 0
+    seconds: float = 0.0
+
+    def merge(self, other: IngestReport) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+        self.cleaned += other.cleaned
+        self.sentences_indexed += other.sentences_indexed
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict retrieval to some sources and/or a date range (inclusive ISO dates)."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.sources or self.date_from or self.date_to)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | SearchFilters | None) -> SearchFilters:
+        if data is None:
+            return cls()
+        if isinstance(data, SearchFilters):
+            return data
+        sources = data.get("sources") or data.get("source") or ()
+        if isinstance(sources, str):
+            sources = (sources,)
+        return cls(tuple(str(s) for s in sources), data.get("date_from"), data.get("date_to"))

@@ -1,0 +1,290 @@
+"""The article catalog and the lexical (BM25) sentence index, in one SQLite file.
+
+SQLite's FTS5 gives BM25 ranking, incremental inserts/deletes and transactions,
+so the lexical index never needs a full rebuild and a crash mid-write rolls back.
+The catalog also records each article's content hash and write status, which is
+how ingest stays idempotent and how a half-written article is found on reopen.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.schema import Article, SearchFilters, Sentence
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    status TEXT NOT NULL,              -- 'pending' while being written, then 'ready'
+    title TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    date_int INTEGER,
+    source TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    sentence_count INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE TABLE IF NOT EXISTS sentences (
+    rowid INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    sentence_index INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    window TEXT NOT NULL,
+    UNIQUE(article_id, sentence_index)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS sentence_fts USING fts5(
+    text, content='sentences', content_rowid='rowid', tokenize='porter unicode61'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS sentence_vocab USING fts5vocab(sentence_fts, 'row');
+CREATE TRIGGER IF NOT EXISTS sentences_ai AFTER INSERT ON sentences BEGIN
+    INSERT INTO sentence_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS sentences_ad AFTER DELETE ON sentences BEGIN
+    INSERT INTO sentence_fts(sentence_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article row as the catalog keeps it."""
+
+    id: str
+    hash: str
+    status: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    category: str
+    origin: str
+    text: str
+    sentence_count: int
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A sentence row joined with its article's metadata."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    window: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+
+
+def date_to_int(iso: str | None) -> int | None:
+    return int(iso.replace("-", "")) if iso else None
+
+
+def sentence_key(article_id: str, sentence_index: int) -> str:
+    """The id a sentence has in every index: stable, so rewrites never duplicate."""
+    return f"{article_id}::{sentence_index}"
+
+
+def split_sentence_key(key: str) -> tuple[str, int]:
+    article_id, _, index = key.rpartition("::")
+    return article_id, int(index)
+
+
+class Catalog:
+    """Articles, sentences and their FTS5 index; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # --- articles -----------------------------------------------------------------
+    def get(self, article_id: str) -> StoredArticle | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, hash, status, title, date, source, url, category, origin, text, sentence_count "
+                "FROM articles WHERE id = ?",
+                (article_id,),
+            ).fetchone()
+        return StoredArticle(*row) if row else None
+
+    def hashes(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """id -> (hash, status) for those ids that exist."""
+        ids = list(article_ids)
+        found: dict[str, tuple[str, str]] = {}
+        with self._lock:
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for row in self._conn.execute(
+                    f"SELECT id, hash, status FROM articles WHERE id IN ({marks})", chunk
+                ):
+                    found[row[0]] = (row[1], row[2])
+        return found
+
+    def id_with_hash(self, content_hash: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id FROM articles WHERE hash = ? AND status = 'ready' LIMIT 1", (content_hash,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def list_articles(self) -> list[StoredArticle]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, hash, status, title, date, source, url, category, origin, '', sentence_count "
+                "FROM articles WHERE status = 'ready' ORDER BY date DESC, title"
+            ).fetchall()
+        return [StoredArticle(*row) for row in rows]
+
+    def pending_ids(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT id FROM articles WHERE status = 'pending'")]
+
+    def mark_pending(self, articles: list[tuple[Article, str]]) -> None:
+        """Record that these articles are about to be (re)written everywhere."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO articles(id, hash, status, text) VALUES (?, ?, 'pending', '') "
+                "ON CONFLICT(id) DO UPDATE SET status = 'pending'",
+                [(a.id, h) for a, h in articles],
+            )
+
+    def commit_articles(self, items: list[tuple[Article, str, list[Sentence], list[str]]]) -> None:
+        """Replace sentences and mark articles ready, atomically.
+
+        items: (article, content hash, sentences, embedding windows).
+        """
+        with self.transaction() as conn:
+            for article, content_hash, sentences, windows in items:
+                conn.execute("DELETE FROM sentences WHERE article_id = ?", (article.id,))
+                conn.executemany(
+                    "INSERT INTO sentences(article_id, sentence_index, start, end, text, window) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(article.id, s.index, s.start, s.end, s.text, w) for s, w in zip(sentences, windows)],
+                )
+                conn.execute(
+                    "INSERT INTO articles(id, hash, status, title, date, date_int, source, url, category, "
+                    "origin, text, sentence_count) VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, status = 'ready', "
+                    "title = excluded.title, date = excluded.date, date_int = excluded.date_int, "
+                    "source = excluded.source, url = excluded.url, category = excluded.category, "
+                    "origin = excluded.origin, text = excluded.text, "
+                    "sentence_count = excluded.sentence_count, updated_at = datetime('now')",
+                    (
+                        article.id, content_hash, article.title, article.date, date_to_int(article.date),
+                        article.source, article.url, article.category, article.origin, article.text,
+                        len(sentences),
+                    ),
+                )
+
+    def delete_articles(self, article_ids: list[str]) -> None:
+        with self.transaction() as conn:
+            for article_id in article_ids:
+                conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
+                conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    # --- sentences ----------------------------------------------------------------
+    def sentence_count(self, article_id: str | None = None) -> int:
+        with self._lock:
+            if article_id is None:
+                return int(self._conn.execute("SELECT count(*) FROM sentences").fetchone()[0])
+            return int(
+                self._conn.execute("SELECT count(*) FROM sentences WHERE article_id = ?", (article_id,)).fetchone()[0]
+            )
+
+    def sentences(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], SentenceRow]:
+        """Fetch sentence rows (with article metadata) for (article id, index) keys."""
+        found: dict[tuple[str, int], SentenceRow] = {}
+        with self._lock:
+            for chunk in _chunks(keys, 400):
+                clause = " OR ".join("(s.article_id = ? AND s.sentence_index = ?)" for _ in chunk)
+                params = [v for key in chunk for v in key]
+                for row in self._conn.execute(
+                    "SELECT s.article_id, s.sentence_index, s.start, s.end, s.text, s.window, "
+                    "a.title, a.date, a.source, a.url FROM sentences s JOIN articles a ON a.id = s.article_id "
+                    f"WHERE a.status = 'ready' AND ({clause})",
+                    params,
+                ):
+                    found[(row[0], row[1])] = SentenceRow(*row)
+        return found
+
+    def document_frequencies(self, stems: list[str]) -> dict[str, int]:
+        """How many sentences contain each (already stemmed) term."""
+        if not stems:
+            return {}
+        marks = ",".join("?" * len(stems))
+        with self._lock:
+            rows = self._conn.execute(f"SELECT term, doc FROM sentence_vocab WHERE term IN ({marks})", stems)
+            found = {term: int(doc) for term, doc in rows}
+        return {s: found.get(s, 0) for s in stems}
+
+    def search(self, terms: list[str], limit: int, filters: SearchFilters) -> list[tuple[str, int, float]]:
+        """BM25 search over sentences: (article id, sentence index, score), best first.
+
+        Scores are made positive (FTS5's bm25() is lower-is-better).
+        """
+        if not terms:
+            return []
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        where, params = _filter_sql(filters)
+        sql = (
+            "SELECT s.article_id, s.sentence_index, -bm25(sentence_fts) AS score "
+            "FROM sentence_fts JOIN sentences s ON s.rowid = sentence_fts.rowid "
+            "JOIN articles a ON a.id = s.article_id "
+            f"WHERE sentence_fts MATCH ? AND a.status = 'ready' {where} "
+            "ORDER BY bm25(sentence_fts) LIMIT ?"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, [match, *params, limit]).fetchall()
+        return [(r[0], r[1], float(r[2])) for r in rows]
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.sources:
+        clauses.append(f"AND a.source IN ({','.join('?' * len(filters.sources))})")
+        params.extend(filters.sources)
+    if filters.date_from:
+        clauses.append("AND a.date_int >= ?")
+        params.append(date_to_int(filters.date_from))
+    if filters.date_to:
+        clauses.append("AND a.date_int <= ?")
+        params.append(date_to_int(filters.date_to))
+    return " ".join(clauses), params
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,102 @@
+"""Sentence-window embeddings in Chroma, written and queried through llama-index.
+
+The same class serves an embedded on-disk store (`chromadb.PersistentClient`) and a
+Chroma server (`chromadb.HttpClient`); only how the client is made differs.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.errors import IndexUnavailableError
+from assistant.schema import SearchFilters
+from assistant.store.catalog import date_to_int
+
+COLLECTION_PREFIX = "sentences"
+
+
+def make_chroma_client(index_path: Path, chroma_url: str | None) -> Any:
+    """An embedded client under `index_path/chroma`, or an HTTP client for a server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            parsed = urlparse(chroma_url)
+            return chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        return chromadb.PersistentClient(path=str(index_path / "chroma"), settings=settings)
+    except Exception as exc:  # chromadb raises several unrelated types here
+        where = chroma_url or index_path
+        raise IndexUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+class VectorIndex:
+    """Chroma collection of sentence-window vectors, one record per sentence."""
+
+    def __init__(self, client: Any, collection_name: str) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        # embedding_function=None: Chroma must never embed (or download a model) itself.
+        self.collection = client.get_or_create_collection(
+            collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self.store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def count_for(self, article_id: str) -> int:
+        return len(self.collection.get(where={"document_id": article_id}, include=[])["ids"])
+
+    def add(self, nodes: list[Any]) -> None:
+        """Add llama-index TextNodes that already carry embeddings."""
+        if nodes:
+            self.store.add(nodes)
+
+    def delete_articles(self, article_ids: list[str]) -> None:
+        for start in range(0, len(article_ids), 200):
+            chunk = article_ids[start : start + 200]
+            self.collection.delete(where={"document_id": {"$in": chunk}})
+
+    def query(self, embedding: np.ndarray, k: int, filters: SearchFilters) -> list[tuple[str, float]]:
+        """(sentence key, cosine similarity), best first."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        if k <= 0 or self.count() == 0:
+            return []
+        result = self.store.query(
+            VectorStoreQuery(
+                query_embedding=embedding.tolist(),
+                similarity_top_k=k,
+                filters=_metadata_filters(filters),
+            )
+        )
+        # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine.
+        return [
+            (node_id, 1.0 + math.log(max(similarity, 1e-12)))
+            for node_id, similarity in zip(result.ids or [], result.similarities or [])
+        ]
+
+
+def _metadata_filters(filters: SearchFilters) -> Any:
+    from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+    parts: list[MetadataFilter] = []
+    if filters.sources:
+        parts.append(MetadataFilter(key="source", value=list(filters.sources), operator=FilterOperator.IN))
+    if filters.date_from:
+        parts.append(MetadataFilter(key="date_int", value=date_to_int(filters.date_from), operator=FilterOperator.GTE))
+    if filters.date_to:
+        parts.append(MetadataFilter(key="date_int", value=date_to_int(filters.date_to), operator=FilterOperator.LTE))
+    return MetadataFilters(filters=parts) if parts else None
