@@ -1,0 +1,206 @@
+"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo.
+
+Heavy libraries load only inside commands, so `--help` and input errors are instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Grounded, cited answers over news articles.")
+    parser.add_argument("--index", help="index name under the index folder (default: demo, env ASSISTANT_INDEX)")
+    parser.add_argument("--index-dir", help="folder holding indexes (default: ./indexes, env ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env ASSISTANT_CHROMA_URL)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="index files or folders (.txt .md .html .json .jsonl, also .gz)")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = commands.add_parser("ask", help="answer one question with cited sentences")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_filters(ask)
+
+    chat = commands.add_parser("chat", help="interactive question answering in the terminal")
+    _add_filters(chat)
+
+    articles = commands.add_parser("articles", help="list indexed articles")
+    articles.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="remove an article from every index")
+    delete.add_argument("article_id")
+
+    evaluate = commands.add_parser("eval", help="score the assistant on a Q&A set (JSONL)")
+    evaluate.add_argument("dataset", nargs="?", default="eval/demo_qa.jsonl")
+    evaluate.add_argument("--json", action="store_true")
+
+    commands.add_parser("demo", help="build the demo index from the bundled sample articles")
+    return parser
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", help="only this source (repeatable)")
+    parser.add_argument("--since", help="only articles dated on/after YYYY-MM-DD")
+    parser.add_argument("--until", help="only articles dated on/before YYYY-MM-DD")
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    from assistant.articles import parse_date
+
+    for name in ("since", "until"):
+        value = getattr(args, name)
+        if value and parse_date(value) is None:
+            raise _UsageError(f"--{name} must be a date like 2026-02-18, got {value!r}")
+    return {"sources": args.source or (), "date_from": args.since, "date_to": args.until}
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from assistant import Assistant
+
+    return Assistant.open(index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url)
+
+
+def format_answer(answer: Any) -> str:
+    lines = [answer.text]
+    if answer.short_answer:
+        lines.insert(0, f"Short answer: {answer.short_answer}")
+    if answer.standalone_question:
+        lines.insert(0, f"(understood as: {answer.standalone_question})")
+    for c in answer.citations:
+        when = f", {c.date}" if c.date else ""
+        lines.append(f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_index + 1} "
+                     f"(chars {c.start}-{c.end}, score {c.score:.2f})")
+    if answer.refused and answer.nearest:
+        lines.append("Nearest passages (not an answer):")
+        lines += [f"  - {p.sentence} ({p.title or p.article_id})" for p in answer.nearest]
+    return "\n".join(lines)
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.question import validate_question
+
+    validate_question(args.question)  # fail fast, before loading any model
+    filters = _filters(args)
+    answer = _open(args).ask(args.question, filters=filters)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from assistant import InvalidQuestionError
+
+    filters = _filters(args)
+    assistant = _open(args)
+    history: list[str] = []
+    print(f"Ask about the {assistant.counts()['articles']} indexed articles (empty line or Ctrl-D quits).")
+    while True:
+        try:
+            question = input("\n? ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            answer = assistant.ask(question, history=history, filters=filters)
+        except InvalidQuestionError as exc:
+            print(f"error: {exc}")
+            continue
+        history.append(question)
+        print(format_answer(answer))
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    report = _open(args).ingest(args.paths, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{report.summary()}; {report.sentences_indexed} sentences indexed in {report.seconds:.1f}s")
+    for origin, reason in report.skipped:
+        print(f"  skipped {origin}: {reason}")
+    for origin, message in report.cleaned:
+        print(f"  cleaned {origin}: {message}")
+    return 0
+
+
+def _cmd_articles(args: argparse.Namespace) -> int:
+    rows = _open(args).articles()
+    if args.json:
+        print(json.dumps([{k: v for k, v in vars(r).items() if k not in ("text", "hash")} for r in rows], indent=2))
+        return 0
+    for row in rows:
+        print(f"{row.id}\t{row.date or '-'}\t{row.source or '-'}\t{row.sentence_count} sentences\t{row.title}")
+    print(f"{len(rows)} articles")
+    return 0
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    _open(args).delete(args.article_id)
+    print(f"deleted {args.article_id}")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import evaluate, load_qa
+
+    if not Path(args.dataset).is_file():
+        raise _UsageError(f"no such dataset: {args.dataset}")
+    summary = evaluate(_open(args), load_qa(args.dataset), progress=True)
+    data = summary.to_dict()
+    print(json.dumps(data, indent=2) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in data.items()))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from assistant.config import DEMO_CORPUS
+
+    report = _open(args).ingest([DEMO_CORPUS], progress=True)
+    print(f"demo index: {report.summary()}")
+    return 0
+
+
+_COMMANDS = {
+    "ask": _cmd_ask,
+    "chat": _cmd_chat,
+    "ingest": _cmd_ingest,
+    "articles": _cmd_articles,
+    "delete": _cmd_delete,
+    "eval": _cmd_eval,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from assistant.errors import ArticleNotFoundError, AssistantError, InvalidQuestionError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except (InvalidQuestionError, _UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArticleNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
