@@ -8,4 +8,4 @@ from assistant.cli import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(["demo"]) or main([*args, "chat"]))
+    sys.exit(main([*args, "demo"]) or main([*args, "chat"]))

@@ -194,9 +194,20 @@ def _from_html(html: str, origin: str, path: Path) -> Iterator[LoadItem]:
     yield from _finish(title, text, {}, origin, path)
 
 
+_BLOCKS = (
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "pre",
+    "article", "section", "header", "footer", "table", "ul", "ol", "dd", "dt", "figcaption",
+)
+
+
 def _block_text(soup: Any) -> str:
-    """Text of an HTML tree with one line per block element, whitespace collapsed."""
-    raw = soup.get_text("\n")
+    """Text of an HTML tree with one line per block element, inline markup joined."""
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(list(_BLOCKS)):
+        block.insert_before("\n")
+        block.insert_after("\n")
+    raw = soup.get_text()
     lines = (" ".join(line.split()) for line in raw.split("\n"))
     return "\n".join(line for line in lines if line)
 

@@ -96,5 +96,15 @@ class Assistant:
 
         return LlamaIndexSentenceRetriever(self.retriever, k=k, filters=SearchFilters.from_dict(filters))
 
+    def as_query_engine(self, llm: Any, k: int = 5) -> Any:
+        """A llama-index query engine over our retriever, for users who bring an LLM."""
+        from llama_index.core import PromptTemplate
+        from llama_index.core.query_engine import RetrieverQueryEngine
+
+        from assistant.config import PROMPTS_DIR
+
+        template = PromptTemplate((PROMPTS_DIR / "grounded_answer.txt").read_text(encoding="utf-8"))
+        return RetrieverQueryEngine.from_args(self.as_llama_retriever(k=k), llm=llm, text_qa_template=template)
+
     def counts(self) -> dict[str, int]:
         return self.index.counts()

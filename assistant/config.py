@@ -63,7 +63,7 @@ class Settings:
     lexical_candidates: int = 40
     rerank_candidates: int = 30
     # Calibrated on eval/demo_qa.jsonl with `python -m eval.calibrate_refusal`.
-    refusal_threshold: float = 0.43
+    refusal_threshold: float = 0.38
     max_answer_sentences: int = 3
 
     @property

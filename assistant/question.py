@@ -25,6 +25,14 @@ _TYPE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Verbs that only restate what a where/when question asks ("where was it held?"):
+# they carry the question type, not its topic, so they are not searched for.
+_RELATION_VERBS = frozenset(
+    "held hold holds take takes took taken place happen happens happened occur occurs occurred "
+    "located locate based situated".split()
+)
+
+
 @dataclass(frozen=True)
 class Question:
     """A validated question with what retrieval and answering need to know."""
@@ -86,6 +94,9 @@ def content_words(text: str) -> list[str]:
 
 def analyse(question: str) -> Question:
     text = validate_question(question)
+    qtype = question_type(text)
     words = content_words(re.sub(r"(?i)\bhow (?:many|much|long)\b", " ", text))
+    if qtype in ("where", "when"):
+        words = [w for w in words if w not in _RELATION_VERBS] or words
     stems = tuple(dict.fromkeys(stem(w) for w in words if stem(w)))
-    return Question(text=text, qtype=question_type(text), keywords=tuple(dict.fromkeys(words)), stems=stems)
+    return Question(text=text, qtype=qtype, keywords=tuple(dict.fromkeys(words)), stems=stems)

@@ -21,7 +21,11 @@ from assistant.store.catalog import split_sentence_key
 
 RRF_K = 60
 WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
-ANSWER_TYPE_BONUS = 0.05
+# A sentence with nothing of the kind asked for (no place for "where", no number
+# for "how many") cannot hold the answer, whatever words it shares with the question.
+MISSING_ANSWER_TYPE_PENALTY = 0.08
+# News is written as an inverted pyramid: the lead sentence states who/what/where/when.
+LEAD_SENTENCE_BONUS = 0.04
 SENTENCE_ENCODE_LIMIT = 12
 
 
@@ -80,8 +84,10 @@ class HybridRetriever(SentenceRetriever):
                 "terms": term_coverage(row.text, idf),
             }
             score = sum(WEIGHTS[name] * value for name, value in scores.items())
-            if has_answer_type(question, row.text):
-                score += ANSWER_TYPE_BONUS
+            if not has_answer_type(question, row.text):
+                score -= MISSING_ANSWER_TYPE_PENALTY
+            if row.sentence_index == 0:
+                score += LEAD_SENTENCE_BONUS
             passages.append(
                 Passage(
                     article_id=row.article_id,

@@ -73,9 +73,12 @@ def candidates(question: Question, sentence: str) -> list[Span]:
 
 
 def has_answer_type(question: Question, sentence: str) -> bool:
-    """Whether the sentence holds something of the kind asked for (a number, a name...)."""
+    """Whether the sentence holds something of the kind asked for (a number, a place...)."""
     if question.qtype not in ANSWER_TYPES:
         return True
+    if question.qtype == "where":  # a place is introduced by a preposition, not just any name
+        places = [Span(m.start(1), m.end(1), m.group(1)) for m in _PLACE.finditer(sentence)]
+        return bool(_drop_echoes(question, _clean_names(places)))
     return bool(_drop_echoes(question, candidates(question, sentence)))
 
 

@@ -1,0 +1,79 @@
+"""Shared fixtures: one real embedding model per test session, real on-disk indexes."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assistant.config import DEMO_CORPUS, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embed import get_embedder
+
+    return get_embedder(Settings().resolved_model_path())
+
+
+@pytest.fixture
+def make_assistant(tmp_path: Path, embedder) -> Callable[..., object]:
+    """Open a fresh Assistant on a temporary on-disk index (same model for all)."""
+    from assistant import Assistant
+
+    def _make(name: str = "test", **overrides: object):
+        return Assistant.open(index=name, index_dir=tmp_path / "indexes", embedder=embedder, **overrides)
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def demo_assistant(tmp_path_factory: pytest.TempPathFactory, embedder):
+    """The demo corpus indexed once for every read-only question test."""
+    from assistant import Assistant
+
+    assistant = Assistant.open(index="demo", index_dir=tmp_path_factory.mktemp("demo"), embedder=embedder)
+    assistant.ingest([DEMO_CORPUS])
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def geneva_record() -> dict:
+    with DEMO_CORPUS.open(encoding="utf-8") as handle:
+        return next(json.loads(line) for line in handle if '"geneva-peace-talks"' in line)
+
+
+def synthetic_articles(count: int, seed: int = 7) -> list[dict]:
+    """Invented articles (random but reproducible) for load and crash tests."""
+    rng = random.Random(seed)
+    towns = ["Arlow", "Brenmoor", "Castleford", "Dunmere", "Eastwick", "Fallon", "Glenrock", "Harwich"]
+    topics = ["bridge repairs", "school budget", "harbour dredging", "library hours", "bus routes", "water rates"]
+    people = ["Mara Quill", "Owen Pratt", "Lena Ford", "Ravi Shah", "Tom Okoye", "Ines Duarte"]
+    articles = []
+    for n in range(count):
+        town, topic = rng.choice(towns), rng.choice(topics)
+        sentences = [
+            f"The {town} council met on day {n} to debate {topic}.",
+            f"Councillor {rng.choice(people)} said the plan would cost {rng.randint(2, 90)} million dollars.",
+            f"About {rng.randint(10, 900)} residents attended the meeting in {town}.",
+            f"Officials expect work on the {topic} to start within {rng.randint(2, 11)} months.",
+            f"Critics argued that the {topic} plan ignored {rng.choice(towns)} and its neighbours.",
+            f"A vote is scheduled for week {rng.randint(1, 52)}, according to the clerk.",
+            f"Local business owners said the decision would affect {rng.randint(3, 70)} shops.",
+            f"The mayor, {rng.choice(people)}, promised a public report on the {topic}.",
+            f"Record number {n} closes with a note on {rng.choice(topics)} in {town}.",
+        ]
+        articles.append({"id": f"synthetic-{n:05d}", "title": f"{town} weighs {topic} ({n})", "text": " ".join(sentences),
+                         "source": rng.choice(["Town Crier", "Valley Post"]), "date": f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"})
+    return articles
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path

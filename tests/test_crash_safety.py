@@ -1,0 +1,59 @@
+"""Kill -9 an ingest part-way, re-run it, and compare with a clean ingest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO, synthetic_articles, write_jsonl
+
+pytestmark = pytest.mark.slow
+
+
+def _ready_articles(catalog) -> int:
+    if not catalog.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM articles WHERE status = 'ready'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_ingest_recovers_to_the_clean_result(tmp_path, make_assistant):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", synthetic_articles(300))
+    crash_dir = tmp_path / "crash"
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(crash_dir), "ASSISTANT_INDEX": "big"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", "--quiet", str(corpus)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    catalog = crash_dir / "big" / "catalog.sqlite"
+    deadline = time.time() + 300
+    while _ready_articles(catalog) == 0 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.0)  # land inside a later batch's embedding/writes
+    assert proc.poll() is None, "ingest finished before it could be killed; make the corpus bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = _ready_articles(catalog)
+    assert 0 < partial < 300
+
+    from assistant import Assistant
+
+    resumed = Assistant.open(index="big", index_dir=crash_dir, embedder=make_assistant().embedder)
+    report = resumed.ingest([corpus])
+    assert len(report.unchanged) >= partial and len(report.added) + len(report.unchanged) == 300
+
+    clean = make_assistant("clean")
+    clean.ingest([corpus])
+    assert resumed.counts() == clean.counts()
+    assert resumed.counts()["vectors"] == resumed.counts()["sentences"]
+    hit = resumed.retrieve("Record number 299 closes", k=1)[0]
+    assert hit.article_id == "synthetic-00299"

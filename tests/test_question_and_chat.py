@@ -1,0 +1,41 @@
+import pytest
+
+from assistant.chat import condense
+from assistant.errors import InvalidQuestionError
+from assistant.question import analyse, question_type, validate_question
+from assistant.short_answer import extract
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 2001, "?!", None])
+def test_bad_questions_raise_clear_errors(bad):
+    with pytest.raises(InvalidQuestionError):
+        validate_question(bad)
+
+
+def test_question_types():
+    assert question_type("Who mediated?") == "who"
+    assert question_type("How many drones were shot down?") == "how_many"
+    assert question_type("How much of Ukraine does Russia occupy?") == "how_much"
+    assert question_type("What time did it launch?") == "when"
+    assert question_type("Where were the talks held?") == "where"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Who mediated?", "The talks are being mediated by Witkoff and Jared Kushner, the US president’s son-in-law.",
+         "Witkoff and Jared Kushner"),
+        ("How many drones were shot down?", "Officials said that 43 Ukrainian drones were shot down overnight.", "43"),
+        ("How long did they last?", "Tuesday’s negotiations, which lasted six hours, were tense.", "six hours"),
+        ("How much of Ukraine does Russia occupy?", "Russia occupies about 20% of Ukraine.", "about 20%"),
+    ],
+)
+def test_short_answer_rules(question, sentence, expected):
+    assert extract(analyse(question), sentence) == expected
+
+
+def test_follow_up_carries_previous_topic():
+    history = ["Where were the talks held?"]
+    assert "talks" in condense("Who mediated them?", history)
+    assert condense("Who mediated the Geneva talks?", history) == "Who mediated the Geneva talks?"
+    assert condense("Who mediated them?", None) == "Who mediated them?"
