@@ -85,12 +85,16 @@ def iter_input_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file() and not any(p.startswith(".") for p in child.relative_to(path).parts):
-                    yield child if _suffix(child) in SUPPORTED_SUFFIXES else Skipped(
-                        str(child), f"unsupported file type {_suffix(child) or '(none)'}"
+                    yield (
+                        child
+                        if _suffix(child) in SUPPORTED_SUFFIXES
+                        else Skipped(str(child), f"unsupported file type {_suffix(child) or '(none)'}")
                     )
         elif path.is_file():
-            yield path if _suffix(path) in SUPPORTED_SUFFIXES else Skipped(
-                str(path), f"unsupported file type {_suffix(path) or '(none)'}"
+            yield (
+                path
+                if _suffix(path) in SUPPORTED_SUFFIXES
+                else Skipped(str(path), f"unsupported file type {_suffix(path) or '(none)'}")
             )
         else:
             yield Skipped(str(path), "no such file or folder")
@@ -195,8 +199,28 @@ def _from_html(html: str, origin: str, path: Path) -> Iterator[LoadItem]:
 
 
 _BLOCKS = (
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "pre",
-    "article", "section", "header", "footer", "table", "ul", "ol", "dd", "dt", "figcaption",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "blockquote",
+    "pre",
+    "article",
+    "section",
+    "header",
+    "footer",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "figcaption",
 )
 
 

@@ -36,9 +36,10 @@ def previous_questions(history: Sequence[Any] | None) -> list[str]:
 
 
 def needs_context(question: str) -> bool:
-    return bool(_CONTEXT_WORDS.search(question) or _ELLIPTIC.search(question)) or len(
-        content_words(question)
-    ) < MIN_OWN_WORDS
+    return (
+        bool(_CONTEXT_WORDS.search(question) or _ELLIPTIC.search(question))
+        or len(content_words(question)) < MIN_OWN_WORDS
+    )
 
 
 def condense(question: str, history: Sequence[Any] | None) -> str:

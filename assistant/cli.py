@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Grounded, cited answers over news articles.")
     parser.add_argument("--index", help="index name under the index folder (default: demo, env ASSISTANT_INDEX)")
     parser.add_argument("--index-dir", help="folder holding indexes (default: ./indexes, env ASSISTANT_INDEX_DIR)")
-    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env ASSISTANT_CHROMA_URL)")
+    parser.add_argument(
+        "--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (env ASSISTANT_CHROMA_URL)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="index files or folders (.txt .md .html .json .jsonl, also .gz)")
@@ -83,8 +85,10 @@ def format_answer(answer: Any) -> str:
         lines.insert(0, f"(understood as: {answer.standalone_question})")
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
-        lines.append(f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_index + 1} "
-                     f"(chars {c.start}-{c.end}, score {c.score:.2f})")
+        lines.append(
+            f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_index + 1} "
+            f"(chars {c.start}-{c.end}, score {c.score:.2f})"
+        )
     if answer.refused and answer.nearest:
         lines.append("Nearest passages (not an answer):")
         lines += [f"  - {p.sentence} ({p.title or p.article_id})" for p in answer.nearest]

@@ -190,9 +190,9 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
         short_em=share(answerable, "em"),
         short_f1=share(answerable, "f1"),
         answer_hit=share(answerable, "hit"),
-        refusal_accuracy=round(
-            sum(1 for r in results if r.refused != r.answerable) / len(results), 4
-        ) if results else 0.0,
+        refusal_accuracy=round(sum(1 for r in results if r.refused != r.answerable) / len(results), 4)
+        if results
+        else 0.0,
         refusal_precision=round(correct_refusals / len(refused), 4) if refused else 0.0,
         refusal_recall=round(correct_refusals / len(unanswerable), 4) if unanswerable else 0.0,
         latency_p50_ms=round(float(np.percentile(latencies, 50)), 1),

@@ -81,7 +81,7 @@ class SentenceIndex:
         row = 0
         for item in batch:
             a = item.article
-            for sentence, window in zip(item.sentences, item.windows):
+            for sentence, window in zip(item.sentences, item.windows, strict=False):
                 node = TextNode(
                     id_=sentence_key(a.id, sentence.index),
                     text=sentence.text,

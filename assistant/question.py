@@ -12,7 +12,10 @@ from assistant.errors import InvalidQuestionError
 WORD = re.compile(r"\w+(?:['’]\w+)?")
 
 _TYPE_RULES: tuple[tuple[str, str], ...] = (
-    (r"\bhow (?:many|much)\b.*\b(?:percent|percentage|share|proportion)\b|\bwhat (?:percent|percentage|share)\b", "how_much"),
+    (
+        r"\bhow (?:many|much)\b.*\b(?:percent|percentage|share|proportion)\b|\bwhat (?:percent|percentage|share)\b",
+        "how_much",
+    ),
     (r"\bhow many\b", "how_many"),
     (r"\bhow much\b", "how_much"),
     (r"\bhow long\b", "how_long"),
@@ -28,8 +31,26 @@ _TYPE_RULES: tuple[tuple[str, str], ...] = (
 # Verbs that only restate what a where/when question asks ("where was it held?"):
 # they carry the question type, not its topic, so they are not searched for.
 _RELATION_VERBS = frozenset(
-    "held hold holds take takes took taken place happen happens happened occur occurs occurred "
-    "located locate based situated".split()
+    [
+        "held",
+        "hold",
+        "holds",
+        "take",
+        "takes",
+        "took",
+        "taken",
+        "place",
+        "happen",
+        "happens",
+        "happened",
+        "occur",
+        "occurs",
+        "occurred",
+        "located",
+        "locate",
+        "based",
+        "situated",
+    ]
 )
 
 

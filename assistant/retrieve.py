@@ -32,7 +32,9 @@ SENTENCE_ENCODE_LIMIT = 12
 class SentenceRetriever(ABC):
     """Public `retrieve()` does validation and bookkeeping; backends fill `_retrieve()`."""
 
-    def retrieve(self, question: str | Question, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Passage]:
+    def retrieve(
+        self, question: str | Question, k: int = 5, filters: SearchFilters | dict | None = None
+    ) -> list[Passage]:
         parsed = question if isinstance(question, Question) else analyse(question)
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -73,7 +75,7 @@ class HybridRetriever(SentenceRetriever):
         window_cos = {split_sentence_key(key): cos for key, cos in dense}
         head = keys[:SENTENCE_ENCODE_LIMIT]
         sentence_vectors = embedder.encode([rows[key].text for key in head], batch_size=SENTENCE_ENCODE_LIMIT)
-        sentence_cos = dict(zip(head, (sentence_vectors @ query_vector).tolist()))
+        sentence_cos = dict(zip(head, (sentence_vectors @ query_vector).tolist(), strict=False))
         idf = self._idf(question)
         passages = []
         for key in keys:

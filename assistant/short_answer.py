@@ -38,8 +38,46 @@ NAME = re.compile(rf"{_NAME_WORD}(?:{_CONNECTOR}{_NAME_WORD})*")
 _NAME_LIST = re.compile(rf"({NAME.pattern})((?:,\s|\s(?:and|&)\s|,\sand\s)({NAME.pattern}))+")
 _PLACE = re.compile(rf"\b(?:in|at|near|from|to|inside|outside)\s(?:the\s)?({NAME.pattern})")
 _NOT_NAMES = frozenset(
-    "The A An In On At As But And Or If When While After Before He She It They We I This That These Those "
-    "His Her Its Their Our Just Then There Here Mr Mrs Ms Dr".split()
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "But",
+        "And",
+        "Or",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "He",
+        "She",
+        "It",
+        "They",
+        "We",
+        "I",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "His",
+        "Her",
+        "Its",
+        "Their",
+        "Our",
+        "Just",
+        "Then",
+        "There",
+        "Here",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+    ]
 )
 
 ANSWER_TYPES = {"who", "where", "when", "how_many", "how_much", "how_long", "which"}
@@ -129,8 +167,10 @@ def _drop_echoes(question: Question, spans: list[Span]) -> list[Span]:
     kept = []
     for span in spans:
         words = [w.group() for w in WORD.finditer(span.text)]
-        if words and all(stem(w) in question.stems for w in words if w[0].isalpha()) and any(
-            w[0].isalpha() for w in words
+        if (
+            words
+            and all(stem(w) in question.stems for w in words if w[0].isalpha())
+            and any(w[0].isalpha() for w in words)
         ):
             continue
         kept.append(span)

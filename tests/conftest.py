@@ -69,8 +69,15 @@ def synthetic_articles(count: int, seed: int = 7) -> list[dict]:
             f"The mayor, {rng.choice(people)}, promised a public report on the {topic}.",
             f"Record number {n} closes with a note on {rng.choice(topics)} in {town}.",
         ]
-        articles.append({"id": f"synthetic-{n:05d}", "title": f"{town} weighs {topic} ({n})", "text": " ".join(sentences),
-                         "source": rng.choice(["Town Crier", "Valley Post"]), "date": f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"})
+        articles.append(
+            {
+                "id": f"synthetic-{n:05d}",
+                "title": f"{town} weighs {topic} ({n})",
+                "text": " ".join(sentences),
+                "source": rng.choice(["Town Crier", "Valley Post"]),
+                "date": f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            }
+        )
     return articles
 
 

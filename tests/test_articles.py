@@ -17,7 +17,9 @@ def _load(paths):
 def test_every_format_loads(tmp_path):
     (tmp_path / "plain.txt").write_text("First line here.\nSecond line here.", encoding="utf-8")
     (tmp_path / "story.md").write_text("# Big Title\n\nSome **bold** text here.\n", encoding="utf-8")
-    (tmp_path / "one.json").write_text(json.dumps({"id": "j1", "title": "J", "text": "Json text.", "publish_date": "2024/03/05"}))
+    (tmp_path / "one.json").write_text(
+        json.dumps({"id": "j1", "title": "J", "text": "Json text.", "publish_date": "2024/03/05"})
+    )
     (tmp_path / "many.jsonl").write_text('{"id": "l1", "text": "Line one."}\n\n{"id": "l2", "text": "Line two."}\n')
     with gzip.open(tmp_path / "packed.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write('{"id": "g1", "text": "Zipped text.", "url": "http://x"}\n')
@@ -36,7 +38,7 @@ def test_html_scripts_are_removed_and_reported(tmp_path):
         "<html><head><title>Storm &amp; Rain</title><script>alert(1)</script></head>"
         "<body><p>The storm hit at <b>noon</b>.</p><style>p{}</style><p>Rivers rose.</p></body></html>"
     )
-    articles, skipped, notes = _load([page])
+    articles, _skipped, notes = _load([page])
     assert [a.title for a in articles] == ["Storm & Rain"]
     assert "alert" not in articles[0].text and "p{}" not in articles[0].text
     assert articles[0].text == "The storm hit at noon.\nRivers rose."

@@ -32,7 +32,10 @@ def test_killed_ingest_recovers_to_the_clean_result(tmp_path, make_assistant):
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(crash_dir), "ASSISTANT_INDEX": "big"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "ingest", "--quiet", str(corpus)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     catalog = crash_dir / "big" / "catalog.sqlite"
     deadline = time.time() + 300

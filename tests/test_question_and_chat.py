@@ -23,8 +23,11 @@ def test_question_types():
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
-        ("Who mediated?", "The talks are being mediated by Witkoff and Jared Kushner, the US president’s son-in-law.",
-         "Witkoff and Jared Kushner"),
+        (
+            "Who mediated?",
+            "The talks are being mediated by Witkoff and Jared Kushner, the US president’s son-in-law.",
+            "Witkoff and Jared Kushner",
+        ),
         ("How many drones were shot down?", "Officials said that 43 Ukrainian drones were shot down overnight.", "43"),
         ("How long did they last?", "Tuesday’s negotiations, which lasted six hours, were tense.", "six hours"),
         ("How much of Ukraine does Russia occupy?", "Russia occupies about 20% of Ukraine.", "about 20%"),

@@ -146,9 +146,7 @@ class Catalog:
         with self._lock:
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
-                for row in self._conn.execute(
-                    f"SELECT id, hash, status FROM articles WHERE id IN ({marks})", chunk
-                ):
+                for row in self._conn.execute(f"SELECT id, hash, status FROM articles WHERE id IN ({marks})", chunk):
                     found[row[0]] = (row[1], row[2])
         return found
 
@@ -191,7 +189,10 @@ class Catalog:
                 conn.executemany(
                     "INSERT INTO sentences(article_id, sentence_index, start, end, text, window) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(article.id, s.index, s.start, s.end, s.text, w) for s, w in zip(sentences, windows)],
+                    [
+                        (article.id, s.index, s.start, s.end, s.text, w)
+                        for s, w in zip(sentences, windows, strict=False)
+                    ],
                 )
                 conn.execute(
                     "INSERT INTO articles(id, hash, status, title, date, date_int, source, url, category, "
@@ -202,8 +203,16 @@ class Catalog:
                     "origin = excluded.origin, text = excluded.text, "
                     "sentence_count = excluded.sentence_count, updated_at = datetime('now')",
                     (
-                        article.id, content_hash, article.title, article.date, date_to_int(article.date),
-                        article.source, article.url, article.category, article.origin, article.text,
+                        article.id,
+                        content_hash,
+                        article.title,
+                        article.date,
+                        date_to_int(article.date),
+                        article.source,
+                        article.url,
+                        article.category,
+                        article.origin,
+                        article.text,
                         len(sentences),
                     ),
                 )

@@ -85,7 +85,7 @@ class VectorIndex:
         # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine.
         return [
             (node_id, 1.0 + math.log(max(similarity, 1e-12)))
-            for node_id, similarity in zip(result.ids or [], result.similarities or [])
+            for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=False)
         ]
 
 

@@ -1,0 +1,23 @@
+"""The project's own Q&A set must not regress below the floors kept in eval/floors.json."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.evaluation import evaluate, exact_match, f1_score, load_qa
+from tests.conftest import REPO
+
+
+def test_squad_style_metrics():
+    assert exact_match("The Geneva", ["geneva"]) == 1.0
+    assert exact_match(None, ["x"]) == 0.0
+    assert f1_score("Witkoff and Kushner", ["Witkoff and Jared Kushner"]) == 2 * 1.0 * 0.75 / 1.75
+
+
+def test_demo_eval_set_meets_floors(demo_assistant):
+    items = load_qa(REPO / "eval" / "demo_qa.jsonl")
+    assert len(items) >= 30 and sum(not i.answerable for i in items) >= 5
+    summary = evaluate(demo_assistant, items).to_dict()
+    floors = {k: v for k, v in json.loads((REPO / "eval" / "floors.json").read_text()).items() if not k.startswith("_")}
+    below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
+    assert not below, f"metrics below their floors (measured, floor): {below}"
