@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.articles import content_hash
 from assistant.config import Settings
@@ -37,6 +38,26 @@ def prepare(article: Article, window_size: int) -> PreparedArticle:
     sentences = split_sentences(article.text)
     windows = [sentence_window(sentences, s.index, window_size) for s in sentences]
     return PreparedArticle(article, content_hash(article), sentences, windows)
+
+
+def sentence_node(
+    article_id: str, sentence_index: int, text: str, start: int, end: int, metadata: dict[str, Any]
+) -> Any:
+    """A llama-index TextNode for one sentence; the window rides in metadata['window']."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    hidden = ["window", "date_int"]
+    node = TextNode(
+        id_=sentence_key(article_id, sentence_index),
+        text=text,
+        start_char_idx=start,
+        end_char_idx=end,
+        metadata={"article_id": article_id, "sentence_index": sentence_index, **metadata},
+        excluded_embed_metadata_keys=hidden,
+        excluded_llm_metadata_keys=hidden,
+    )
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article_id)
+    return node
 
 
 class SentenceIndex:
@@ -75,33 +96,27 @@ class SentenceIndex:
         return len(windows)
 
     def _nodes(self, batch: list[PreparedArticle], vectors: object) -> list[object]:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
         nodes = []
         row = 0
         for item in batch:
             a = item.article
-            for sentence, window in zip(item.sentences, item.windows, strict=False):
-                node = TextNode(
-                    id_=sentence_key(a.id, sentence.index),
-                    text=sentence.text,
-                    embedding=vectors[row].tolist(),  # type: ignore[index]
-                    start_char_idx=sentence.start,
-                    end_char_idx=sentence.end,
-                    metadata={
-                        "article_id": a.id,
+            for sentence, window in zip(item.sentences, item.windows, strict=True):
+                node = sentence_node(
+                    a.id,
+                    sentence.index,
+                    sentence.text,
+                    sentence.start,
+                    sentence.end,
+                    {
                         "title": a.title,
                         "date": a.date or "",
                         "date_int": date_to_int(a.date) or 0,
                         "source": a.source,
                         "url": a.url,
-                        "sentence_index": sentence.index,
                         "window": window,
                     },
-                    excluded_embed_metadata_keys=["window", "date_int"],
-                    excluded_llm_metadata_keys=["window", "date_int"],
                 )
-                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.id)
+                node.embedding = vectors[row].tolist()  # type: ignore[index]
                 nodes.append(node)
                 row += 1
         return nodes

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from assistant.index import sentence_node
 from assistant.retrieve import SentenceRetriever
 from assistant.schema import Passage, SearchFilters
 
 
 def passage_to_node(passage: Passage) -> NodeWithScore:
     """A cited sentence as a llama-index node; the window sits in metadata['window']."""
-    node = TextNode(
-        id_=f"{passage.article_id}::{passage.sentence_index}",
-        text=passage.sentence,
-        start_char_idx=passage.start,
-        end_char_idx=passage.end,
-        metadata={
-            "article_id": passage.article_id,
+    node = sentence_node(
+        passage.article_id,
+        passage.sentence_index,
+        passage.sentence,
+        passage.start,
+        passage.end,
+        {
             "title": passage.title,
             "date": passage.date or "",
             "source": passage.source,
             "url": passage.url,
-            "sentence_index": passage.sentence_index,
             "window": passage.window,
         },
-        excluded_embed_metadata_keys=["window"],
-        excluded_llm_metadata_keys=["window"],
     )
     return NodeWithScore(node=node, score=passage.score)
 
