@@ -106,6 +106,7 @@ class IngestReport:
         self.skipped += other.skipped
         self.cleaned += other.cleaned
         self.sentences_indexed += other.sentences_indexed
+        self.seconds += other.seconds
 
     def summary(self) -> str:
         return (
