@@ -180,6 +180,14 @@ def _from_json_text(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
         yield from _finish(str(record.get("title") or ""), body, record, where, path)
 
 
+def article_from_record(record: dict[str, Any], origin: str) -> Article | Skipped:
+    """One article from a JSON-like record (API payloads), with the same cleaning and ids as files."""
+    body = record.get("text") or record.get("content") or record.get("body")
+    if not isinstance(body, str):
+        return Skipped(origin, "record has no text field")
+    return next(_finish(str(record.get("title") or ""), body, record, origin, Path(origin)))
+
+
 def _from_html(html: str, origin: str, path: Path) -> Iterator[LoadItem]:
     from bs4 import BeautifulSoup
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class Assistant:
             candidates=self.settings.rerank_candidates,
         )
         self.answerer = ExtractiveAnswerer(self.settings.refusal_threshold, self.settings.max_answer_sentences)
+        self._write_lock = threading.Lock()  # one writer at a time when a server shares this object
 
     @classmethod
     def open(
@@ -55,17 +57,28 @@ class Assistant:
         ingestor = Ingestor(self.index, self.settings.ingest_batch_articles, progress=progress)
         articles = [i for i in items if isinstance(i, Article)]
         paths = [i for i in items if not isinstance(i, Article)]
-        report = ingestor.ingest_paths(paths) if paths else IngestReport()
-        if articles:
-            report.merge(ingestor.ingest_articles(articles))
+        with self._write_lock:
+            report = ingestor.ingest_paths(paths) if paths else IngestReport()
+            if articles:
+                report.merge(ingestor.ingest_articles(articles))
         return report
 
     def delete(self, article_id: str) -> None:
         """Remove an article from every index; ArticleNotFoundError if unknown."""
-        self.index.delete(article_id)
+        with self._write_lock:
+            self.index.delete(article_id)
 
-    def articles(self) -> list[StoredArticle]:
-        return self.index.articles()
+    def articles(self, query: str | None = None) -> list[StoredArticle]:
+        """Indexed articles, newest first; `query` keeps those whose id, title or source contain it."""
+        rows = self.index.articles()
+        needle = (query or "").strip().casefold()
+        if not needle:
+            return rows
+        return [a for a in rows if needle in f"{a.id}\n{a.title}\n{a.source}".casefold()]
+
+    def sources(self) -> list[str]:
+        """Distinct source names, for filter menus."""
+        return sorted({a.source for a in self.index.articles() if a.source})
 
     def article(self, article_id: str) -> StoredArticle | None:
         """One article with its full text (for showing a citation in context)."""

@@ -1,0 +1,165 @@
+"""One process, one port: the FastAPI HTTP API with the Gradio chat mounted at `/`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import os
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from assistant.server.uploads import max_upload_bytes
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+# Clicking a [n] link in an answer opens that citation in the sources panel (and any folded parent).
+HEAD = """
+<script>
+(() => {
+  function openCitation(id, tries) {
+    const target = document.getElementById(id);
+    if (!target) { if (tries < 30) setTimeout(() => openCitation(id, tries + 1), 100); return; }
+    for (let node = target; node; node = node.parentElement) { if (node.tagName === 'DETAILS') node.open = true; }
+    document.querySelectorAll('.nqa-source.nqa-active').forEach((el) => el.classList.remove('nqa-active'));
+    target.classList.add('nqa-active');
+    target.scrollIntoView({ block: 'nearest' });
+  }
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    openCitation(link.getAttribute('href').slice(1), 0);
+  }, true);
+})();
+</script>
+"""
+
+CSS = """
+.nqa-sources h3 { margin: 0 0 .5em; }
+.nqa-question { font-weight: 600; margin: .6em 0 .3em; }
+.nqa-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .4em .6em; margin: .4em 0; }
+.nqa-source summary { cursor: pointer; }
+.nqa-source.nqa-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.nqa-cited { background: #fde68a; color: #111; padding: 0 .1em; }
+.nqa-meta { font-size: .85em; opacity: .75; }
+.nqa-nearest { border: 1px dashed var(--border-color-primary); border-radius: 6px; padding: .4em .6em; }
+.nqa-nearest h4 { margin: 0 0 .3em; }
+"""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class BasicAuthMiddleware:
+    """HTTP basic auth over the UI and the API alike; /healthz stays open for probes."""
+
+    def __init__(self, app: Any, username: str, password: str, open_paths: tuple[str, ...] = ("/healthz",)) -> None:
+        self.app = app
+        self.expected = f"{username}:{password}".encode()
+        self.open_paths = open_paths
+
+    def _allowed(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        for name, value in headers:
+            if name.lower() == b"authorization" and value[:6].lower() == b"basic ":
+                try:
+                    given = base64.b64decode(value[6:].strip(), validate=True)
+                except (binascii.Error, ValueError):
+                    return False
+                return secrets.compare_digest(given, self.expected)
+        return False
+
+    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable) -> None:
+        if scope["type"] not in {"http", "websocket"} or scope.get("path") in self.open_paths:
+            return await self.app(scope, receive, send)
+        if self._allowed(scope.get("headers", [])):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return None
+        body = b'{"detail":"authentication required"}'
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"www-authenticate", b'Basic realm="Newsroom QA"'),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        return None
+
+
+def auth_from_env() -> tuple[str, str] | None:
+    """ASSISTANT_AUTH=user:password turns on basic auth; unset means open (loopback use)."""
+    value = os.environ.get("ASSISTANT_AUTH", "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (user and sep and password):
+        raise ValueError("ASSISTANT_AUTH must look like user:password")
+    return user, password
+
+
+def create_app(assistant: Any, auth: tuple[str, str] | None = None) -> Any:
+    """The FastAPI app (API + docs) with the chat UI mounted at `/`."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from assistant.server.api import build_router, install_error_handlers
+    from assistant.server.ui import build_ui
+
+    app = FastAPI(
+        title="Newsroom QA",
+        description="Grounded, cited answers over news articles. Every answer cites the exact sentences it uses.",
+        version="0.1.0",
+    )
+    install_error_handlers(app)
+    app.include_router(build_router(assistant))
+    theme = gr.themes.Default(
+        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )  # system fonts: the page must not call out to a font CDN
+    app = gr.mount_gradio_app(
+        app,
+        build_ui(assistant),
+        path="/",
+        theme=theme,
+        css=CSS,
+        head=HEAD,
+        max_file_size=max_upload_bytes(),
+        footer_links=["api"],
+        mcp_server=False,
+        ssr_mode=False,
+    )
+    if auth:
+        app.add_middleware(BasicAuthMiddleware, username=auth[0], password=auth[1])
+    return app
+
+
+def serve(
+    assistant: Any, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: tuple[str, str] | None = None
+) -> None:
+    """Run the app with uvicorn until interrupted."""
+    import uvicorn
+
+    if not is_loopback(host):
+        warning = "WARNING: serving on a non-loopback address"
+        if not auth:
+            warning += " without authentication (set ASSISTANT_AUTH=user:password)"
+        print(f"{warning}: {host}:{port} is reachable from other machines.", file=sys.stderr)
+    app = create_app(assistant, auth)
+    print(f"Newsroom QA on http://{host}:{port}  (HTTP API docs: http://{host}:{port}/docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,225 @@
+"""The browser chat (Gradio): streamed cited answers, a sources panel, filters and corpus management."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.articles import SUPPORTED_SUFFIXES, parse_date
+from assistant.errors import AssistantError
+from assistant.schema import Answer, SearchFilters
+from assistant.server.render import (
+    answer_markdown,
+    escape_markdown,
+    report_markdown,
+    sources_panel,
+    stream_chunks,
+)
+from assistant.server.uploads import UploadError, clean_file_name, display_origin, store_upload
+
+STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
+TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
+TABLE_ROWS_SHOWN = 500
+
+
+class FilterError(AssistantError, ValueError):
+    """A filter value the user typed can't be used (e.g. a date that isn't one)."""
+
+
+def chat_filters(sources: list[str] | None, date_from: str | None, date_to: str | None) -> SearchFilters:
+    """Filters from the chat's controls; FilterError names the bad field."""
+    dates = []
+    for label, value in (("From", date_from), ("To", date_to)):
+        value = (value or "").strip()
+        parsed = parse_date(value) if value else None
+        if value and parsed is None:
+            raise FilterError(f"{label} date must look like 2026-02-18, got {value!r}")
+        dates.append(parsed)
+    return SearchFilters(tuple(sources or ()), dates[0], dates[1])
+
+
+def article_rows(assistant: Any, query: str | None = None) -> list[list[Any]]:
+    return [
+        [a.id, a.title, a.date or "", a.source, a.sentence_count] for a in assistant.articles(query)[:TABLE_ROWS_SHOWN]
+    ]
+
+
+def article_choices(assistant: Any) -> list[tuple[str, str]]:
+    return [(f"{a.title or a.id} — {a.id}", a.id) for a in assistant.articles()]
+
+
+def _user_message(text: str) -> dict[str, str]:
+    return {"role": "user", "content": escape_markdown(text)}
+
+
+def _bot_message(markdown: str) -> dict[str, str]:
+    return {"role": "assistant", "content": markdown}
+
+
+def build_ui(assistant: Any) -> gr.Blocks:
+    """One Blocks app over a shared Assistant; every rendered string is escaped in render.py."""
+
+    def article_text(article_id: str) -> str | None:
+        stored = assistant.article(article_id)
+        return stored.text if stored else None
+
+    def respond(
+        message: str,
+        chat: list[dict[str, Any]],
+        answers: list[Answer],
+        sources: list[str] | None,
+        date_from: str | None,
+        date_to: str | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        chat = list(chat or [])
+        try:
+            filters = chat_filters(sources, date_from, date_to)
+            answer = assistant.ask(message, history=[a.question for a in answers], filters=filters)
+        except AssistantError as exc:
+            chat += [_user_message(message or ""), _bot_message(f"⚠️ {escape_markdown(str(exc))}")]
+            yield chat, answers, gr.skip(), message
+            return
+        answers = [*answers, answer]
+        full = answer_markdown(answer, len(answers) - 1)
+        chat += [_user_message(message), _bot_message("")]
+        chunks = stream_chunks(full)
+        for number, partial in enumerate(chunks, start=1):
+            chat[-1] = _bot_message(partial)
+            last = number == len(chunks)
+            yield chat, answers, sources_panel(answers, article_text) if last else gr.skip(), ""
+            if not last:
+                time.sleep(STREAM_PAUSE_S)
+
+    def clear() -> tuple[Any, ...]:
+        return [], [], sources_panel([], article_text), ""
+
+    def corpus_views(query: str | None) -> tuple[Any, ...]:
+        return (
+            article_rows(assistant, query),
+            gr.update(choices=article_choices(assistant), value=None),
+            gr.update(choices=assistant.sources()),
+        )
+
+    def ingest_files(
+        paths: list[str] | None,
+        query: str | None,
+        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio injects progress via this default)
+    ):
+        if not paths:
+            raise gr.Error("Choose one or more article files first.")
+        try:
+            for path in paths:
+                clean_file_name(Path(path).name)
+            stored = [store_upload(assistant.settings.index_path, Path(p).name, Path(p).read_bytes()) for p in paths]
+        except UploadError as exc:
+            raise gr.Error(str(exc)) from exc
+        progress(0, desc="Ingesting")
+        report = assistant.ingest(stored, progress=True).to_dict()
+        report["skipped"] = [(display_origin(o), r) for o, r in report["skipped"]]
+        report["cleaned"] = [(display_origin(o), r) for o, r in report["cleaned"]]
+        return (report_markdown(report), None, *corpus_views(query))
+
+    def delete_article(article_id: str | None, query: str | None) -> tuple[Any, ...]:
+        if not article_id:
+            raise gr.Error("Pick an article to delete.")
+        try:
+            assistant.delete(article_id)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        return (f"Deleted `{escape_markdown(article_id)}`.", *corpus_views(query))
+
+    def ask_api(
+        question: str,
+        history: list[str] | None = None,
+        sources: list[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> dict:
+        """Answer a question with cited sentences; the same JSON as POST /api/ask."""
+        from assistant.server.api import ask_response
+
+        try:
+            filters = chat_filters(sources, date_from, date_to)
+            return ask_response(assistant.ask(question, history=history or [], filters=filters)).model_dump()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    with gr.Blocks(title="Newsroom QA", fill_width=True) as ui:
+        gr.Markdown("## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.")
+        answers = gr.State([])
+        with gr.Tab("Chat", id="chat"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        elem_id="nqa-chat",
+                        height=480,
+                        latex_delimiters=[],
+                        feedback_options=None,
+                        buttons=["copy"],
+                        placeholder="Ask a question about the indexed articles, e.g. *Who mediated?*",
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            elem_id="nqa-question",
+                            show_label=False,
+                            placeholder="Ask about the articles…",
+                            scale=5,
+                            max_lines=4,
+                        )
+                        ask_button = gr.Button("Ask", variant="primary", elem_id="nqa-ask", scale=1)
+                    clear_button = gr.Button("New conversation", size="sm")
+                    with gr.Accordion("Filters", open=False, elem_id="nqa-filters"):
+                        source_filter = gr.Dropdown(
+                            label="Sources", choices=assistant.sources(), multiselect=True, value=[]
+                        )
+                        with gr.Row():
+                            date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="nqa-date-from")
+                            date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="nqa-date-to")
+                with gr.Column(scale=2):
+                    sources_html = gr.HTML(sources_panel([], article_text), elem_id="nqa-sources")
+            chat_inputs = [question, chatbot, answers, source_filter, date_from, date_to]
+            chat_outputs = [chatbot, answers, sources_html, question]
+            question.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
+            ask_button.click(respond, chat_inputs, chat_outputs, api_visibility="private")
+            clear_button.click(clear, None, chat_outputs, api_visibility="private")
+            chatbot.clear(clear, None, chat_outputs, api_visibility="private")  # the chat's own bin icon
+
+        with gr.Tab("Corpus", id="corpus"):
+            with gr.Row():
+                with gr.Column(scale=2):
+                    files = gr.File(
+                        label=f"Article files ({', '.join(SUPPORTED_SUFFIXES)}, also .gz)",
+                        file_count="multiple",
+                        file_types=[*SUPPORTED_SUFFIXES, ".gz"],
+                        type="filepath",
+                        elem_id="nqa-upload",
+                    )
+                    ingest_button = gr.Button("Ingest files", variant="primary", elem_id="nqa-ingest")
+                    report = gr.Markdown(elem_id="nqa-report")
+                with gr.Column(scale=3):
+                    search = gr.Textbox(
+                        label="Search articles", placeholder="title, id or source", elem_id="nqa-search"
+                    )
+                    table = gr.Dataframe(
+                        headers=TABLE_HEADERS,
+                        value=article_rows(assistant),
+                        interactive=False,
+                        wrap=True,
+                        elem_id="nqa-articles",
+                    )
+                    with gr.Row():
+                        to_delete = gr.Dropdown(label="Article to delete", choices=article_choices(assistant), scale=4)
+                        delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="nqa-delete")
+                    delete_status = gr.Markdown()
+            views = [table, to_delete, source_filter]
+            ingest_button.click(ingest_files, [files, search], [report, files, *views], api_visibility="private")
+            search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
+            delete_button.click(delete_article, [to_delete, search], [delete_status, *views], api_visibility="private")
+
+        gr.api(ask_api, api_name="ask")
+    return ui

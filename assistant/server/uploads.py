@@ -1,0 +1,75 @@
+"""Keep uploaded article files under the index folder, with safe names and a size limit.
+
+An upload is stored as `<index>/uploads/<clean file name>`, so uploading the same
+file name again updates that article (its id comes from the stored path) instead
+of adding a twin.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from assistant.articles import SUPPORTED_SUFFIXES
+
+DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadError(ValueError):
+    """An upload we refuse before reading it: bad name, unsupported type, too large."""
+
+
+class UploadTooLargeError(UploadError):
+    """The upload is over the size limit."""
+
+
+class UnsupportedFileTypeError(UploadError):
+    """Not one of the article formats we read."""
+
+
+def max_upload_bytes() -> int:
+    """Per-request upload limit: ASSISTANT_MAX_UPLOAD_MB, else 20 MB."""
+    value = os.environ.get("ASSISTANT_MAX_UPLOAD_MB")
+    return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_UPLOAD_BYTES
+
+
+def accepted_suffixes() -> list[str]:
+    return [*SUPPORTED_SUFFIXES, *(f"{s}.gz" for s in SUPPORTED_SUFFIXES)]
+
+
+def clean_file_name(name: str) -> str:
+    """A file name with no folders and no odd characters; UploadError if its type is unsupported."""
+    base = _UNSAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip("._")
+    if not base:
+        raise UploadError(f"unusable file name {name!r}")
+    lowered = base.lower()
+    if not any(lowered.endswith(suffix) for suffix in accepted_suffixes()):
+        raise UnsupportedFileTypeError(
+            f"unsupported file type: {name!r} (accepted: {', '.join(SUPPORTED_SUFFIXES)}, also .gz)"
+        )
+    return base[:200]
+
+
+def upload_dir(index_path: Path) -> Path:
+    folder = Path(index_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_upload(index_path: Path, name: str, data: bytes, limit: int | None = None) -> Path:
+    """Write one uploaded file atomically and return where it now lives."""
+    limit = max_upload_bytes() if limit is None else limit
+    if len(data) > limit:
+        raise UploadTooLargeError(f"{name!r} is {len(data):,} bytes; the limit is {limit:,} bytes")
+    target = upload_dir(index_path) / clean_file_name(name)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return target
+
+
+def display_origin(origin: str) -> str:
+    """Origins of stored uploads shown by file name only, never as a server path."""
+    return os.path.basename(origin) or origin
