@@ -84,3 +84,16 @@ def synthetic_articles(count: int, seed: int = 7) -> list[dict]:
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory, embedder):
+    """The real app over its own copy of the demo corpus (tests may add and delete articles)."""
+    from assistant import Assistant
+    from tests.live_server import start_server
+
+    assistant = Assistant.open(index="web", index_dir=tmp_path_factory.mktemp("web"), embedder=embedder)
+    assistant.ingest([DEMO_CORPUS])
+    server = start_server(assistant)
+    yield server
+    server.stop()

@@ -256,14 +256,14 @@ def build_router(assistant: Any) -> APIRouter:
             status="ok", index=assistant.settings.index_name, articles=counts["articles"], sentences=counts["sentences"]
         )
 
-    @router.post("/api/ask", response_model=AskResponse, responses=_errors(422), tags=["questions"])
+    @router.post("/api/ask", response_model=AskResponse, responses=_errors(400, 422), tags=["questions"])
     def ask(body: AskRequest) -> AskResponse:
         """Answer with cited sentences, or refuse (with the nearest passages) when nothing supports an answer."""
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
         filters = body.filters.to_search_filters() if body.filters else None
         return ask_response(assistant.ask(body.question, history=history, filters=filters))
 
-    @router.post("/api/retrieve", response_model=RetrieveResponse, responses=_errors(422), tags=["questions"])
+    @router.post("/api/retrieve", response_model=RetrieveResponse, responses=_errors(400, 422), tags=["questions"])
     def retrieve(body: RetrieveRequest) -> RetrieveResponse:
         """The k best sentences with their articles and scores, without composing an answer."""
         from assistant.question import validate_question
