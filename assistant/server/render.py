@@ -24,8 +24,12 @@ def escape_html(text: str) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Literal text inside a Markdown message: HTML-escaped, Markdown punctuation backslashed."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", escape_html(text)).replace("\n", "  \n")
+    """Literal text inside a Markdown message: <, > and & as entities, Markdown punctuation backslashed.
+
+    Quotes stay as they are: `&#x27;` would be mangled by the backslashes (`#`), and
+    quotes are inert in the text nodes Markdown produces.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
 
 
 def safe_url(url: str) -> str | None:
