@@ -120,7 +120,9 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     report = page.locator("#nqa-report")
     report.get_by_text("1 added").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#nqa-search input, #nqa-search textarea").first.fill("lighthouse")
-    page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(visible=True).first.wait_for()  # title from the file name
+    page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(
+        visible=True
+    ).first.wait_for()  # title from the file name
 
     page.get_by_role("tab", name="Chat").click()
     expect(ask(page, "Who is the Skerry Point lighthouse keeper?", 0)).to_contain_text("Agnes Morrow")

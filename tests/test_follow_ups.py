@@ -1,0 +1,52 @@
+"""Follow-up questions in the eval set's conversation chains are resolved against earlier turns."""
+
+from __future__ import annotations
+
+from assistant.chat import needs_context
+from assistant.evaluation import history_for, load_qa
+from assistant.question import content_words
+from tests.conftest import REPO
+
+# Measured 10 of 15 follow-ups cite the gold sentence first (9 of 15 without history).
+FOLLOW_UP_FLOOR = 0.66
+
+
+def _gold_first(answer, item) -> bool:
+    if not item.answerable:
+        return answer.refused
+    return bool(answer.citations) and answer.citations[0].sentence.strip() == (item.support_sentence or "").strip()
+
+
+def test_follow_up_chains_are_resolved(demo_assistant):
+    items = load_qa(REPO / "eval" / "demo_qa.jsonl")
+    by_id = {item.id: item for item in items}
+    follow_ups = [item for item in items if item.follow_up_of]
+    chains = {item.follow_up_of for item in follow_ups} - {item.id for item in follow_ups}
+    assert len(chains) >= 5 and len(follow_ups) >= 10
+
+    with_history = without_history = 0
+    for item in follow_ups:
+        history = history_for(item, by_id)
+        answer = demo_assistant.ask(item.question, history=history)
+        if needs_context(item.question):
+            assert answer.standalone_question, item.id
+            carried = set(content_words(answer.standalone_question)) - set(content_words(item.question))
+            assert carried <= {w for turn in history for w in content_words(turn)}, item.id
+        with_history += _gold_first(answer, item)
+        without_history += _gold_first(demo_assistant.ask(item.question), item)
+
+    assert with_history / len(follow_ups) >= FOLLOW_UP_FLOOR
+    assert with_history >= without_history
+
+
+def test_the_geneva_chain_end_to_end(demo_assistant):
+    history: list[str] = []
+    expected = {
+        "Where were the talks held?": "Geneva",
+        "Who mediated them?": "Kushner",
+        "How long did they last on Tuesday?": "six hours",
+    }
+    for question, needle in expected.items():
+        answer = demo_assistant.ask(question, history=history)
+        assert needle in answer.text, (question, answer.standalone_question, answer.text)
+        history.append(question)
