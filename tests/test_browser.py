@@ -128,6 +128,15 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     expect(ask(page, "Who is the Skerry Point lighthouse keeper?", 0)).to_contain_text("Agnes Morrow")
     expect(page.locator("#nqa-sources .nqa-source").first).to_contain_text("Skerry Point lighthouse keeper")
 
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#nqa-delete-choice input").fill("lighthouse")
+    page.get_by_role("option", name=re.compile("^lighthouse")).click()
+    page.locator("#nqa-delete").click()
+    expect(page.locator("#nqa-delete-status")).to_contain_text("Deleted", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(visible=True)).to_have_count(0)
+    page.get_by_role("tab", name="Chat").click()
+    expect(ask(page, "Who is the Skerry Point lighthouse keeper?", 1)).not_to_contain_text("Agnes Morrow")
+
 
 XSS_TEXT = (
     "Hostile markup test. The council said <script>window.__pwned = 'script'</script> was pasted in the minutes. "

@@ -213,9 +213,14 @@ def build_ui(assistant: Any) -> gr.Blocks:
                         elem_id="nqa-articles",
                     )
                     with gr.Row():
-                        to_delete = gr.Dropdown(label="Article to delete", choices=article_choices(assistant), scale=4)
+                        to_delete = gr.Dropdown(
+                            label="Article to delete",
+                            choices=article_choices(assistant),
+                            scale=4,
+                            elem_id="nqa-delete-choice",
+                        )
                         delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="nqa-delete")
-                    delete_status = gr.Markdown()
+                    delete_status = gr.Markdown(elem_id="nqa-delete-status")
             views = [table, to_delete, source_filter]
             ingest_button.click(ingest_files, [files, search], [report, files, *views], api_visibility="private")
             search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
