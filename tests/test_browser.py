@@ -90,6 +90,11 @@ def test_ask_open_citation_and_follow_up(page):
     assert page.dialogs == []
 
 
+def test_api_docs_render_offline(page, demo_server):
+    page.goto(f"{demo_server.url}/docs")
+    expect(page.get_by_text("/api/ask").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+
+
 def test_refusal_shows_nearest_passages_not_an_answer(page):
     expect(ask(page, "What is the boiling point of liquid nitrogen on Mars?", 0)).to_contain_text("Not found")
     expect(page.locator("#nqa-sources .nqa-nearest")).to_contain_text("not an answer")

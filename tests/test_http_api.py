@@ -30,7 +30,10 @@ def _error_detail(response: httpx.Response) -> object:
 def test_health_and_docs(api):
     health = api.get("/healthz").json()
     assert health["status"] == "ok" and health["articles"] >= 6 and health["sentences"] > 50
-    assert api.get("/docs").status_code == 200
+    docs = api.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()  # works offline
+    scripts = [part.split('"')[0] for part in docs.text.split('src="')[1:]]
+    assert scripts and all(api.get(src).status_code == 200 for src in scripts)
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/retrieve", "/api/articles", "/api/articles/{article_id}", "/healthz"} <= set(paths)
 

@@ -117,12 +117,12 @@ def auth_from_env() -> tuple[str, str] | None:
 def create_app(assistant: Any, auth: tuple[str, str] | None = None) -> Any:
     """The FastAPI app (API + docs) with the chat UI mounted at `/`."""
     import gradio as gr
-    from fastapi import FastAPI
+    from fastapi_offline import FastAPIOffline
 
     from assistant.server.api import build_router, install_error_handlers
     from assistant.server.ui import build_ui
 
-    app = FastAPI(
+    app = FastAPIOffline(  # FastAPI whose /docs assets are served locally, not from a CDN
         title="Newsroom QA",
         description="Grounded, cited answers over news articles. Every answer cites the exact sentences it uses.",
         version="0.1.0",
