@@ -143,6 +143,18 @@ def test_add_ask_and_delete_json_articles(api):
     assert all(c["article_id"] != "harbour-ferry" for c in after["citations"])
 
 
+def test_article_ids_may_contain_slashes(api):
+    article = {
+        "id": "2026/03/tram-strike",
+        "title": "Tram strike",
+        "text": "Tram drivers in Olvera walked out on Monday.",
+    }
+    assert api.post("/api/articles", json={"articles": [article]}).json()["added"] == ["2026/03/tram-strike"]
+    assert api.get("/api/articles/2026/03/tram-strike").json()["title"] == "Tram strike"
+    assert api.delete("/api/articles/2026/03/tram-strike").status_code == 200
+    assert api.get("/api/articles/2026/03/tram-strike").status_code == 404
+
+
 def test_file_upload_reports_what_happened_to_each_file(api):
     html = b"<html><head><title>Dam opens</title><script>alert(1)</script></head><body><p>The Orrin dam opened on Friday after six years of work.</p></body></html>"
     files = [

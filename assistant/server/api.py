@@ -288,7 +288,7 @@ def build_router(assistant: Any) -> APIRouter:
         )
 
     @router.get(
-        "/api/articles/{article_id}", response_model=ArticleDetail, responses=_errors(404, 422), tags=["articles"]
+        "/api/articles/{article_id:path}", response_model=ArticleDetail, responses=_errors(404, 422), tags=["articles"]
     )
     def get_article(article_id: Annotated[str, Path(max_length=200)]) -> ArticleDetail:
         article = assistant.article(article_id)
@@ -318,7 +318,9 @@ def build_router(assistant: Any) -> APIRouter:
             return await _ingest_files(assistant, request, limit)
         raise UnsupportedFileTypeError("send application/json or multipart/form-data")
 
-    @router.delete("/api/articles/{article_id}", response_model=Deleted, responses=_errors(404, 422), tags=["articles"])
+    @router.delete(
+        "/api/articles/{article_id:path}", response_model=Deleted, responses=_errors(404, 422), tags=["articles"]
+    )
     def delete_article(article_id: Annotated[str, Path(max_length=200)]) -> Deleted:
         assistant.delete(article_id)
         return Deleted(deleted=article_id)

@@ -24,6 +24,8 @@ from assistant.server.uploads import UploadError, clean_file_name, display_origi
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
 TABLE_ROWS_SHOWN = 500
+# Questions from several browser tabs overlap while answers stream; writes (ingest, delete) stay one at a time.
+CHAT_CONCURRENCY = 8
 
 
 class FilterError(AssistantError, ValueError):
@@ -184,8 +186,9 @@ def build_ui(assistant: Any) -> gr.Blocks:
                     sources_html = gr.HTML(sources_panel([], article_text), elem_id="nqa-sources")
             chat_inputs = [question, chatbot, answers, source_filter, date_from, date_to]
             chat_outputs = [chatbot, answers, sources_html, question]
-            question.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
-            ask_button.click(respond, chat_inputs, chat_outputs, api_visibility="private")
+            chat_event = {"api_visibility": "private", "concurrency_limit": CHAT_CONCURRENCY, "concurrency_id": "chat"}
+            question.submit(respond, chat_inputs, chat_outputs, **chat_event)
+            ask_button.click(respond, chat_inputs, chat_outputs, **chat_event)
             clear_button.click(clear, None, chat_outputs, api_visibility="private")
             chatbot.clear(clear, None, chat_outputs, api_visibility="private")  # the chat's own bin icon
 
@@ -226,5 +229,5 @@ def build_ui(assistant: Any) -> gr.Blocks:
             search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
             delete_button.click(delete_article, [to_delete, search], [delete_status, *views], api_visibility="private")
 
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_api, api_name="ask", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
     return ui
