@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from assistant.articles import MAX_ARTICLE_CHARS, Skipped, article_from_record
 from assistant.config import MAX_QUESTION_CHARS
 from assistant.errors import ArticleNotFoundError, AssistantError, IndexUnavailableError, InvalidQuestionError
-from assistant.schema import Answer, IngestReport, SearchFilters
+from assistant.schema import Answer, Citation, IngestReport, Passage, SearchFilters
 from assistant.server.uploads import (
     UnsupportedFileTypeError,
     UploadError,
@@ -81,46 +81,18 @@ class RetrieveRequest(_Strict):
     filters: Filters | None = None
 
 
-class PassageOut(BaseModel):
-    article_id: str
-    sentence_index: int
-    sentence: str
-    start: int
-    end: int
-    title: str
-    date: str | None
-    source: str
-    url: str
-    window: str
-    score: float
-
-
-class CitationOut(BaseModel):
-    number: int
-    article_id: str
-    title: str
-    date: str | None
-    source: str
-    url: str
-    sentence: str
-    sentence_index: int
-    start: int
-    end: int
-    score: float
-
-
 class AskResponse(BaseModel):
     question: str
     standalone_question: str | None
     answer: str
     short_answer: str | None
     refused: bool
-    citations: list[CitationOut]
-    nearest: list[PassageOut] = Field(description="On a refusal: the closest passages, which are not an answer.")
+    citations: list[Citation]
+    nearest: list[Passage] = Field(description="On a refusal: the closest passages, which are not an answer.")
 
 
 class RetrieveResponse(BaseModel):
-    passages: list[PassageOut]
+    passages: list[Passage]
 
 
 class ArticleSummary(BaseModel):
@@ -187,15 +159,14 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def ask_response(answer: Answer) -> AskResponse:
-    data = answer.to_dict()
     return AskResponse(
-        question=data["question"],
-        standalone_question=data["standalone_question"],
-        answer=data["text"],
-        short_answer=data["short_answer"],
-        refused=data["refused"],
-        citations=[CitationOut(**c) for c in data["citations"]],
-        nearest=[PassageOut(**{k: v for k, v in p.items() if k != "scores"}) for p in data["nearest"]],
+        question=answer.question,
+        standalone_question=answer.standalone_question,
+        answer=answer.text,
+        short_answer=answer.short_answer,
+        refused=answer.refused,
+        citations=answer.citations,
+        nearest=answer.nearest,
     )
 
 
@@ -270,9 +241,7 @@ def build_router(assistant: Any) -> APIRouter:
 
         filters = body.filters.to_search_filters() if body.filters else None
         passages = assistant.retrieve(validate_question(body.question), k=body.k, filters=filters)
-        return RetrieveResponse(
-            passages=[PassageOut(**{k: v for k, v in p.to_dict().items() if k != "scores"}) for p in passages]
-        )
+        return RetrieveResponse(passages=passages)
 
     @router.get("/api/articles", response_model=ArticleList, responses=_errors(422), tags=["articles"])
     def list_articles(
