@@ -31,6 +31,7 @@ class Assistant:
             dense_k=self.settings.dense_candidates,
             lexical_k=self.settings.lexical_candidates,
             candidates=self.settings.rerank_candidates,
+            window_size=self.settings.window_size,
         )
         self.answerer = ExtractiveAnswerer(self.settings.refusal_threshold, self.settings.max_answer_sentences)
         self._write_lock = threading.Lock()  # one writer at a time when a server shares this object

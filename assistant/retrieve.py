@@ -1,11 +1,13 @@
 """Find the sentences that best answer a question: hybrid candidates, then sentence scoring.
 
-1. dense: Chroma nearest neighbours of the question among sentence-window vectors;
+1. dense: Chroma nearest neighbours of the question among sentence vectors;
 2. lexical: SQLite FTS5 BM25 over single sentences;
 3. reciprocal rank fusion of both lists picks candidates;
-4. each candidate sentence is scored on its own: its embedding against the
-   question's, its window's similarity, and the IDF-weighted share of question
-   terms it contains. That score is what answers are built and refused on.
+4. each candidate sentence is scored on its own: its stored vector against the
+   question's, its window's vector (the normalised sum of its own and its
+   neighbours' stored vectors), and the IDF-weighted share of question terms it
+   contains. That score is what answers are built and refused on. Nothing but
+   the question is encoded at query time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from assistant.question import WORD, Question, analyse, stem
 from assistant.schema import Passage, SearchFilters
 from assistant.short_answer import has_answer_type
-from assistant.store.catalog import split_sentence_key
+from assistant.store.catalog import sentence_key, split_sentence_key
 
 RRF_K = 60
 WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
@@ -26,7 +28,6 @@ WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
 MISSING_ANSWER_TYPE_PENALTY = 0.08
 # News is written as an inverted pyramid: the lead sentence states who/what/where/when.
 LEAD_SENTENCE_BONUS = 0.04
-SENTENCE_ENCODE_LIMIT = 12
 
 
 class SentenceRetriever(ABC):
@@ -52,11 +53,14 @@ class SentenceRetriever(ABC):
 class HybridRetriever(SentenceRetriever):
     """Dense (Chroma) + BM25 (FTS5) fused by RRF, then scored sentence by sentence."""
 
-    def __init__(self, index: Any, dense_k: int = 40, lexical_k: int = 40, candidates: int = 30) -> None:
+    def __init__(
+        self, index: Any, dense_k: int = 40, lexical_k: int = 40, candidates: int = 30, window_size: int = 1
+    ) -> None:
         self.index = index
         self.dense_k = dense_k
         self.lexical_k = lexical_k
         self.candidates = candidates
+        self.window_size = window_size
 
     def _retrieve(self, question: Question, k: int, filters: SearchFilters) -> list[Passage]:
         embedder = self.index.embedder
@@ -72,17 +76,14 @@ class HybridRetriever(SentenceRetriever):
         keys = [key for key in keys if key in rows]
         if not keys:
             return []
-        window_cos = {split_sentence_key(key): cos for key, cos in dense}
-        head = keys[:SENTENCE_ENCODE_LIMIT]
-        sentence_vectors = embedder.encode([rows[key].text for key in head], batch_size=SENTENCE_ENCODE_LIMIT)
-        sentence_cos = dict(zip(head, (sentence_vectors @ query_vector).tolist(), strict=False))
+        sentence_cos, window_cos = self._similarities(keys, query_vector)
         idf = self._idf(question)
         passages = []
         for key in keys:
             row = rows[key]
             scores = {
-                "sentence": sentence_cos.get(key, window_cos.get(key, 0.0) * 0.8),
-                "window": window_cos.get(key, sentence_cos.get(key, 0.0)),
+                "sentence": sentence_cos.get(key, 0.0),
+                "window": window_cos.get(key, 0.0),
                 "terms": term_coverage(row.text, idf),
             }
             score = sum(WEIGHTS[name] * value for name, value in scores.items())
@@ -107,6 +108,26 @@ class HybridRetriever(SentenceRetriever):
                 )
             )
         return passages
+
+    def _similarities(
+        self, keys: list[tuple[str, int]], query_vector: Any
+    ) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+        """Cosine of each candidate's stored vector, and of its window (own + neighbour vectors)."""
+        import numpy as np
+
+        span = range(-self.window_size, self.window_size + 1)
+        wanted = {sentence_key(a, i + d) for a, i in keys for d in span if i + d >= 0}
+        vectors = self.index.vectors.embeddings(sorted(wanted))
+        sentence_cos, window_cos = {}, {}
+        for article_id, index in keys:
+            own = vectors.get(sentence_key(article_id, index))
+            if own is None:
+                continue
+            sentence_cos[(article_id, index)] = float(own @ query_vector)
+            around = [v for d in span if (v := vectors.get(sentence_key(article_id, index + d))) is not None]
+            window = np.sum(around, axis=0)
+            window_cos[(article_id, index)] = float(window @ query_vector / (np.linalg.norm(window) or 1.0))
+        return sentence_cos, window_cos
 
     def _idf(self, question: Question) -> dict[str, float]:
         total = max(self.index.catalog.sentence_count(), 1)

@@ -118,6 +118,31 @@ class Catalog:
     def close(self) -> None:
         self._conn.close()
 
+    # --- format version ----------------------------------------------------------
+    def format_version(self) -> int:
+        """0 for catalogs written before versions were recorded, else what set_format_version stored."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def set_format_version(self, version: int) -> None:
+        with self._lock:
+            self._conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def iter_sentences(self, batch: int = 2048) -> Iterator[list[tuple[str, int, str]]]:
+        """Every stored sentence as (article id, index, text), in batches."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT rowid, article_id, sentence_index, text FROM sentences WHERE rowid > ? "
+                    "ORDER BY rowid LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(article_id, index, text) for _, article_id, index, text in rows]
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:

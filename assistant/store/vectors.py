@@ -1,4 +1,4 @@
-"""Sentence-window embeddings in Chroma, written and queried through llama-index.
+"""Sentence embeddings in Chroma, written and queried through llama-index.
 
 The same class serves an embedded on-disk store (`chromadb.PersistentClient`) and a
 Chroma server (`chromadb.HttpClient`); only how the client is made differs.
@@ -42,7 +42,7 @@ def make_chroma_client(index_path: Path, chroma_url: str | None) -> Any:
 
 
 class VectorIndex:
-    """Chroma collection of sentence-window vectors, one record per sentence."""
+    """Chroma collection of sentence vectors, one record per sentence (id `article::index`)."""
 
     def __init__(self, client: Any, collection_name: str) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -68,6 +68,20 @@ class VectorIndex:
         for start in range(0, len(article_ids), 200):
             chunk = article_ids[start : start + 200]
             self.collection.delete(where={"document_id": {"$in": chunk}})
+
+    def update_embeddings(self, keys: list[str], vectors: np.ndarray) -> None:
+        """Replace the vectors of existing records (metadata and documents stay)."""
+        self.collection.update(ids=keys, embeddings=[v.tolist() for v in vectors])
+
+    def embeddings(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by sentence key (missing keys are left out)."""
+        if not keys:
+            return {}
+        found = self.collection.get(ids=keys, include=["embeddings"])
+        return {
+            key: np.asarray(vector, dtype=np.float32)
+            for key, vector in zip(found["ids"], found["embeddings"], strict=True)
+        }
 
     def query(self, embedding: np.ndarray, k: int, filters: SearchFilters) -> list[tuple[str, float]]:
         """(sentence key, cosine similarity), best first."""
