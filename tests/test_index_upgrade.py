@@ -32,3 +32,18 @@ def test_window_vector_index_is_re_embedded_on_open(make_assistant, geneva_recor
     assert after.citations[0].sentence.startswith("The talks are being mediated by Witkoff")
     assert after.citations[0].score != before.citations[0].score  # scores now come from sentence vectors
     assert make_assistant("legacy").index.upgrade() == 0  # nothing left to do
+
+
+def test_writes_larger_than_chromas_batch_limit_are_split(make_assistant, geneva_record):
+    from assistant import Article
+
+    assistant = make_assistant("batches")
+    assistant.index.vectors.max_batch = 7  # real Chroma, a limit small enough to cross
+    report = assistant.ingest([Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})])
+    assert report.sentences_indexed > 7 * 3
+    assert assistant.index.vectors.count() == report.sentences_indexed
+    assert assistant.index.upgrade() == 0
+    rows = [row for batch in assistant.index.catalog.iter_sentences() for row in batch]
+    keys = [sentence_key(a, i) for a, i, _ in rows]
+    assistant.index.vectors.update_embeddings(keys, assistant.embedder.encode([t for _, _, t in rows]))
+    assert assistant.ask("Who mediated?").citations[0].sentence.startswith("The talks are being mediated")

@@ -52,6 +52,8 @@ class VectorIndex:
             collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self.store = ChromaVectorStore(chroma_collection=self.collection)
+        # Chroma refuses writes larger than this (about 5,000 records embedded, less on some servers).
+        self.max_batch = int(client.get_max_batch_size())
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -60,9 +62,9 @@ class VectorIndex:
         return len(self.collection.get(where={"document_id": article_id}, include=[])["ids"])
 
     def add(self, nodes: list[Any]) -> None:
-        """Add llama-index TextNodes that already carry embeddings."""
-        if nodes:
-            self.store.add(nodes)
+        """Add llama-index TextNodes that already carry embeddings, in batches Chroma accepts."""
+        for start in range(0, len(nodes), self.max_batch):
+            self.store.add(nodes[start : start + self.max_batch])
 
     def delete_articles(self, article_ids: list[str]) -> None:
         for start in range(0, len(article_ids), 200):
@@ -71,7 +73,9 @@ class VectorIndex:
 
     def update_embeddings(self, keys: list[str], vectors: np.ndarray) -> None:
         """Replace the vectors of existing records (metadata and documents stay)."""
-        self.collection.update(ids=keys, embeddings=[v.tolist() for v in vectors])
+        for start in range(0, len(keys), self.max_batch):
+            chunk = slice(start, start + self.max_batch)
+            self.collection.update(ids=keys[chunk], embeddings=[v.tolist() for v in vectors[chunk]])
 
     def embeddings(self, keys: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by sentence key (missing keys are left out)."""
