@@ -38,10 +38,14 @@ def test_writes_larger_than_chromas_batch_limit_are_split(make_assistant, geneva
     from assistant import Article
 
     assistant = make_assistant("batches")
-    assistant.index.vectors.max_batch = 7  # real Chroma, a limit small enough to cross
+    vectors = assistant.index.vectors
+    vectors.max_batch = 7  # real Chroma, a limit small enough to cross
+    sizes: list[int] = []
+    add = vectors.store.add
+    vectors.store.add = lambda nodes: (sizes.append(len(nodes)), add(nodes))[1]
     report = assistant.ingest([Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})])
     assert report.sentences_indexed > 7 * 3
-    assert assistant.index.vectors.count() == report.sentences_indexed
+    assert max(sizes) <= 7 and sum(sizes) == report.sentences_indexed == vectors.count()
     assert assistant.index.upgrade() == 0
     rows = [row for batch in assistant.index.catalog.iter_sentences() for row in batch]
     keys = [sentence_key(a, i) for a, i, _ in rows]
