@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 
 from assistant.index import FORMAT_VERSION
@@ -40,10 +42,17 @@ def test_writes_larger_than_chromas_batch_limit_are_split(make_assistant, geneva
     assistant = make_assistant("batches")
     vectors = assistant.index.vectors
     vectors.max_batch = 7  # real Chroma, a limit small enough to cross
+    store_class = type(vectors.store)
+    original_add = store_class.add
     sizes: list[int] = []
-    add = vectors.store.add
-    vectors.store.add = lambda nodes: (sizes.append(len(nodes)), add(nodes))[1]
-    report = assistant.ingest([Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})])
+
+    def recording_add(store, nodes, **kwargs):
+        sizes.append(len(nodes))
+        return original_add(store, nodes, **kwargs)
+
+    article = Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})
+    with patch.object(store_class, "add", recording_add):
+        report = assistant.ingest([article])
     assert report.sentences_indexed > 7 * 3
     assert max(sizes) <= 7 and sum(sizes) == report.sentences_indexed == vectors.count()
     assert assistant.index.upgrade() == 0
