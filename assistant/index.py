@@ -7,6 +7,13 @@ Write protocol (what makes a killed ingest recoverable):
 On open, any article still 'pending' is wiped from both stores, so a re-run of
 ingest sees it as new and writes it once: nothing lost, nothing duplicated.
 
+With a Chroma server, the server is the source of truth and the local catalog
+(articles + BM25) is a cache of it: every write stamps the collection with a new
+generation token, and on open (or `assistant sync`) a catalog whose token or
+sentence count differs from the server's is reconciled from the server's records,
+which carry everything needed (sentence text, offsets, window, article metadata,
+content hash, and the article text on sentence 0).
+
 Format versions (SQLite `user_version`): 1 stored one vector per sentence *window*;
 2 stores one vector per sentence. A version-1 index is re-embedded from its
 catalog on open (same ids, upserted, so an interrupted upgrade just resumes).
@@ -14,8 +21,10 @@ catalog on open (same ids, upserted, so an interrupted upgrade just resumes).
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,16 @@ from assistant.store.catalog import Catalog, StoredArticle, date_to_int, sentenc
 from assistant.store.vectors import COLLECTION_PREFIX, VectorIndex, make_chroma_client
 
 FORMAT_VERSION = 2  # one vector per sentence, embedded alone
+SYNCED_GENERATION = "synced_generation"
+
+
+@dataclass
+class SyncReport:
+    """What a reconcile with the server changed in the local catalog."""
+
+    pulled: list[str] = field(default_factory=list)  # added or replaced from the server
+    dropped: list[str] = field(default_factory=list)  # gone from the server, so removed here
+    reconciled: bool = False  # False: tokens and counts matched, nothing was read
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ def sentence_node(
     """A llama-index TextNode for one sentence; the window rides in metadata['window']."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-    hidden = ["window", "date_int"]
+    hidden = ["window", "date_int", "content_hash", "article_text"]
     node = TextNode(
         id_=sentence_key(article_id, sentence_index),
         text=text,
@@ -81,6 +100,8 @@ class SentenceIndex:
         self.vectors = VectorIndex(client, name)
         self.repair()
         self.upgrade()
+        if settings.chroma_url:
+            self.sync()
 
     def repair(self) -> list[str]:
         """Remove every trace of articles whose write was interrupted."""
@@ -111,6 +132,45 @@ class SentenceIndex:
         self.catalog.set_format_version(FORMAT_VERSION)
         return done
 
+    def sync(self, force: bool = False) -> SyncReport:
+        """Bring the local catalog in line with the vector store (cheap when nothing changed)."""
+        token = self.vectors.generation()
+        in_step = token == (self.catalog.get_meta(SYNCED_GENERATION) or "") and (
+            self.vectors.count() == self.catalog.sentence_count()
+        )
+        if in_step and not force:
+            return SyncReport()
+        report = self._reconcile()
+        self.catalog.set_meta(SYNCED_GENERATION, token)
+        return report
+
+    def _reconcile(self) -> SyncReport:
+        server: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for _ids, documents, metadatas in self.vectors.iter_records():
+            for document, metadata in zip(documents, metadatas, strict=True):
+                server.setdefault(str(metadata["article_id"]), []).append((document, metadata))
+        local = self.catalog.article_states()
+        report = SyncReport(reconciled=True)
+        report.dropped = sorted(set(local) - set(server))
+        rebuilt = []
+        for article_id, records in server.items():
+            records.sort(key=lambda record: int(record[1]["sentence_index"]))
+            digest = str(records[0][1].get("content_hash") or "")
+            if local.get(article_id) != (digest, len(records)):
+                rebuilt.append(_article_from_records(article_id, digest, records))
+                report.pulled.append(article_id)
+        if report.dropped:
+            self.catalog.delete_articles(report.dropped)
+        if rebuilt:
+            self.catalog.commit_articles(rebuilt)
+        return report
+
+    def _stamp(self) -> None:
+        """Record a new generation on the store and remember it as the one this catalog matches."""
+        token = uuid.uuid4().hex
+        self.vectors.set_generation(token)
+        self.catalog.set_meta(SYNCED_GENERATION, token)
+
     def write(self, batch: list[PreparedArticle]) -> int:
         """Embed and store a batch of articles (replacing older versions); returns sentences written."""
         batch = [item for item in batch if item.sentences]
@@ -123,6 +183,7 @@ class SentenceIndex:
         self.vectors.delete_articles([item.article.id for item in batch])
         self.vectors.add(self._nodes(batch, vectors))
         self.catalog.commit_articles([(i.article, i.content_hash, i.sentences, i.windows) for i in batch])
+        self._stamp()
         return len(vectors)
 
     def _nodes(self, batch: list[PreparedArticle], vectors: object) -> list[object]:
@@ -143,7 +204,10 @@ class SentenceIndex:
                         "date_int": date_to_int(a.date) or 0,
                         "source": a.source,
                         "url": a.url,
+                        "category": a.category,
+                        "content_hash": item.content_hash,
                         "window": window,
+                        **({"article_text": a.text} if sentence.index == 0 else {}),
                     },
                 )
                 node.embedding = vectors[row].tolist()  # type: ignore[index]
@@ -157,6 +221,7 @@ class SentenceIndex:
         self.catalog.mark_pending([(Article(id=article_id, text=""), "")])
         self.vectors.delete_articles([article_id])
         self.catalog.delete_articles([article_id])
+        self._stamp()
 
     def articles(self) -> list[StoredArticle]:
         return self.catalog.list_articles()
@@ -167,3 +232,34 @@ class SentenceIndex:
             "sentences": self.catalog.sentence_count(),
             "vectors": self.vectors.count(),
         }
+
+
+def _article_from_records(
+    article_id: str, digest: str, records: list[tuple[str, dict[str, Any]]]
+) -> tuple[Article, str, list[Sentence], list[str]]:
+    """Catalog rows for one article rebuilt from its vector-store records."""
+    first = records[0][1]
+    sentences = [Sentence(int(m["sentence_index"]), *_offsets(m), text) for text, m in records]
+    text = first.get("article_text")
+    if not isinstance(text, str):  # written without the text: place sentences at their offsets
+        chars = [" "] * max((s.end for s in sentences), default=0)
+        for s in sentences:
+            chars[s.start : s.end] = s.text
+        text = "".join(chars)
+    article = Article(
+        id=article_id,
+        text=text,
+        title=str(first.get("title") or ""),
+        date=str(first["date"]) if first.get("date") else None,
+        source=str(first.get("source") or ""),
+        url=str(first.get("url") or ""),
+        category=str(first.get("category") or ""),
+        origin="vector store",
+    )
+    return article, digest, sentences, [str(m.get("window") or t) for t, m in records]
+
+
+def _offsets(metadata: dict[str, Any]) -> tuple[int, int]:
+    """A record's character offsets, from llama-index's serialised node."""
+    node = json.loads(metadata["_node_content"])
+    return int(node["start_char_idx"]), int(node["end_char_idx"])

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS articles (
     updated_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sentences (
     rowid INTEGER PRIMARY KEY,
     article_id TEXT NOT NULL,
@@ -127,6 +128,24 @@ class Catalog:
     def set_format_version(self, version: int) -> None:
         with self._lock:
             self._conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def article_states(self) -> dict[str, tuple[str, int]]:
+        """(content hash, sentence count) of every ready article, by id."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, hash, sentence_count FROM articles WHERE status = 'ready'").fetchall()
+        return {article_id: (digest, count) for article_id, digest, count in rows}
 
     def iter_sentences(self, batch: int = 2048) -> Iterator[list[tuple[str, int, str]]]:
         """Every stored sentence as (article id, index, text), in batches."""

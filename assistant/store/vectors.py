@@ -7,6 +7,7 @@ Chroma server (`chromadb.HttpClient`); only how the client is made differs.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -48,12 +49,32 @@ class VectorIndex:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         # embedding_function=None: Chroma must never embed (or download a model) itself.
+        self.client = client
+        self.name = collection_name
         self.collection = client.get_or_create_collection(
             collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self.store = ChromaVectorStore(chroma_collection=self.collection)
         # Chroma refuses writes larger than this (about 5,000 records embedded, less on some servers).
         self.max_batch = int(client.get_max_batch_size())
+
+    def generation(self) -> str:
+        """A token that every write replaces, so readers can tell the collection changed."""
+        fresh = self.client.get_collection(self.name, embedding_function=None)  # another writer may have changed it
+        return str((fresh.metadata or {}).get("generation", ""))
+
+    def set_generation(self, token: str) -> None:
+        self.collection.modify(metadata={"generation": token})
+
+    def iter_records(self, page: int = 2000) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        """Every record as (ids, documents, metadatas), a page at a time."""
+        offset = 0
+        while True:
+            found = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not found["ids"]:
+                return
+            yield found["ids"], found["documents"], found["metadatas"]
+            offset += len(found["ids"])
 
     def count(self) -> int:
         return int(self.collection.count())
