@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
 
     commands.add_parser("demo", help="build the demo index from the bundled sample articles")
+
+    sync = commands.add_parser("sync", help="reconcile the local catalog (and BM25 index) with a Chroma server")
+    sync.add_argument("--force", action="store_true", help="read every record even when the store looks unchanged")
     return parser
 
 
@@ -178,6 +181,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sync(args: argparse.Namespace) -> int:
+    report = _open(args).index.sync(force=args.force)
+    if not report.reconciled:
+        print("in step with the vector store: nothing to do")
+        return 0
+    print(f"pulled {len(report.pulled)} article(s) from the vector store, dropped {len(report.dropped)}")
+    for article_id in report.dropped:
+        print(f"  dropped {article_id} (no longer in the vector store)")
+    return 0
+
+
 _COMMANDS = {
     "ask": _cmd_ask,
     "chat": _cmd_chat,
@@ -186,6 +200,7 @@ _COMMANDS = {
     "delete": _cmd_delete,
     "eval": _cmd_eval,
     "demo": _cmd_demo,
+    "sync": _cmd_sync,
 }
 
 

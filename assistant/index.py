@@ -156,7 +156,10 @@ class SentenceIndex:
         for article_id, records in server.items():
             records.sort(key=lambda record: int(record[1]["sentence_index"]))
             digest = str(records[0][1].get("content_hash") or "")
-            if local.get(article_id) != (digest, len(records)):
+            mine = local.get(article_id)
+            if mine and not digest and mine[1] == len(records):
+                continue  # records from before hashes were stored: the local copy is the better one
+            if mine != (digest, len(records)):
                 rebuilt.append(_article_from_records(article_id, digest, records))
                 report.pulled.append(article_id)
         if report.dropped:
