@@ -135,6 +135,7 @@ class SentenceIndex:
     def sync(self, force: bool = False) -> SyncReport:
         """Bring the local catalog in line with the vector store (cheap when nothing changed)."""
         token = self.vectors.generation()
+        self.catalog.invalidate_counts()
         in_step = token == (self.catalog.get_meta(SYNCED_GENERATION) or "") and (
             self.vectors.count() == self.catalog.sentence_count()
         )

@@ -104,7 +104,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """Porter stem (cached: scoring stems every word of every candidate sentence)."""
     return _stemmer().stem(word.lower().replace("’", "'").split("'")[0])
 
 

@@ -1,8 +1,11 @@
-"""Ingest throughput vs the bare encoder, and query latency, on the BBC corpus.
+"""Ingest throughput vs the bare encoder and vs plain llama-index, and query latency, on the BBC corpus.
 
-Prints sentences/s of the full ingest (load, split, embed, write Chroma + FTS5) and
-of bare `SentenceTransformer.encode` over the same window texts with the same batch
-size, measured in the same run, then p50/p95 latency of `ask` over N questions.
+All in the same run, over the same articles, with the same model and batch size:
+1. bare `SentenceTransformer.encode` over the texts our ingest embeds (the sentences);
+2. our full ingest (split, embed, write Chroma + FTS5), in sentences/s and seconds;
+3. the plain llama-index path: `VectorStoreIndex.from_documents` with its default
+   `SentenceSplitter`, into a `ChromaVectorStore`, with `HuggingFaceEmbedding`;
+then p50/p95 latency of `ask` over N questions. Prints the ratios.
 
     python bench/ingest_and_query.py [--limit N] [--questions 200]
 
@@ -15,12 +18,30 @@ import argparse
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from bbc import BBC, load_bbc, questions_from  # bench/ is on sys.path when run as a script
 
 from assistant import Assistant
 from assistant.index import prepare
+
+
+def plain_llama_index_ingest(articles: list, embedder: object, folder: Path) -> tuple[float, int]:
+    """The obvious alternative, timed end to end: documents → default chunks → embeddings → Chroma."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    Settings.llm = None
+    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("plain", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    documents = [Document(text=a.text, id_=a.id, metadata={"title": a.title}) for a in articles]
+    started = time.perf_counter()
+    VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=embedder.llama_embedding)
+    return time.perf_counter() - started, collection.count()
 
 
 def main() -> int:
@@ -36,17 +57,16 @@ def main() -> int:
         assistant = Assistant.open(index="bench", index_dir=tmp)
         embedder = assistant.embedder
         embedder.encode(["warm up"])
-        windows = [w for a in articles for w in prepare(a, assistant.settings.window_size).windows]
+        texts = [s.text for a in articles for s in prepare(a, assistant.settings.window_size).sentences]
 
         started = time.perf_counter()
-        embedder.model.encode(
-            windows, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False)
         encode_seconds = time.perf_counter() - started
 
         report = assistant.ingest(articles, progress=True)
         ingest_rate = report.sentences_indexed / report.seconds
-        encode_rate = len(windows) / encode_seconds
+        encode_rate = len(texts) / encode_seconds
+        llama_seconds, llama_chunks = plain_llama_index_ingest(articles, embedder, Path(tmp) / "llama")
 
         latencies = []
         for question in questions_from(articles, args.questions):
@@ -58,6 +78,8 @@ def main() -> int:
     print(f"bare encode:   {encode_rate:8.1f} sentences/s  ({encode_seconds:.1f}s, batch {embedder.batch_size})")
     print(f"full ingest:   {ingest_rate:8.1f} sentences/s  ({report.seconds:.1f}s)")
     print(f"ingest / bare encode ratio: {ingest_rate / encode_rate:.3f}")
+    print(f"plain llama-index ingest: {llama_seconds:.1f}s ({llama_chunks} chunks of the default SentenceSplitter)")
+    print(f"plain llama-index seconds / our seconds: {llama_seconds / report.seconds:.2f}x")
     print(
         f"ask latency over {len(latencies)} questions: p50 {np.percentile(latencies, 50):.1f} ms, "
         f"p95 {np.percentile(latencies, 95):.1f} ms"

@@ -115,9 +115,15 @@ class Catalog:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
 
     def close(self) -> None:
         self._conn.close()
+
+    def invalidate_counts(self) -> None:
+        """Forget the cached sentence total (another process may have written)."""
+        with self._lock:
+            self._sentence_total = None
 
     # --- format version ----------------------------------------------------------
     def format_version(self) -> int:
@@ -165,6 +171,7 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self._sentence_total = None
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -271,7 +278,9 @@ class Catalog:
     def sentence_count(self, article_id: str | None = None) -> int:
         with self._lock:
             if article_id is None:
-                return int(self._conn.execute("SELECT count(*) FROM sentences").fetchone()[0])
+                if self._sentence_total is None:
+                    self._sentence_total = int(self._conn.execute("SELECT count(*) FROM sentences").fetchone()[0])
+                return self._sentence_total
             return int(
                 self._conn.execute("SELECT count(*) FROM sentences WHERE article_id = ?", (article_id,)).fetchone()[0]
             )

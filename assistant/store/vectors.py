@@ -112,7 +112,7 @@ class VectorIndex:
         """(sentence key, cosine similarity), best first."""
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
         result = self.store.query(
             VectorStoreQuery(
