@@ -1,88 +1,14 @@
-"""Score the assistant on a Q&A set: citations, short answers and refusals.
-
-Dataset: JSONL with question, answers (empty = unanswerable), support_sentence,
-article_id and follow_up_of (the id of the previous turn of a conversation).
-"""
+"""Run a Q&A set through an assistant and summarise citations, short answers, refusals, latency."""
 
 from __future__ import annotations
 
-import json
-import re
-import string
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-
-def normalise_answer(text: str) -> str:
-    """SQuAD normalisation: lowercase, drop punctuation and articles, squeeze spaces."""
-    text = text.lower().replace("’", "'")
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def exact_match(prediction: str | None, golds: list[str]) -> float:
-    if prediction is None:
-        return 0.0
-    return float(any(normalise_answer(prediction) == normalise_answer(g) for g in golds))
-
-
-def f1_score(prediction: str | None, golds: list[str]) -> float:
-    if prediction is None:
-        return 0.0
-    best = 0.0
-    pred_tokens = normalise_answer(prediction).split()
-    for gold in golds:
-        gold_tokens = normalise_answer(gold).split()
-        common = Counter(pred_tokens) & Counter(gold_tokens)
-        overlap = sum(common.values())
-        if overlap:
-            precision, recall = overlap / len(pred_tokens), overlap / len(gold_tokens)
-            best = max(best, 2 * precision * recall / (precision + recall))
-    return best
-
-
-def answer_hit(text: str, golds: list[str]) -> bool:
-    normalised = normalise_answer(text)
-    return any(normalise_answer(g) and normalise_answer(g) in normalised for g in golds)
-
-
-@dataclass
-class QAItem:
-    id: str
-    question: str
-    answers: list[str]
-    support_sentence: str | None = None
-    article_id: str | None = None
-    qtype: str = ""
-    follow_up_of: str | None = None
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.answers)
-
-
-def load_qa(path: str | Path) -> list[QAItem]:
-    items = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            items.append(
-                QAItem(
-                    id=str(row["id"]),
-                    question=row["question"],
-                    answers=list(row.get("answers") or []),
-                    support_sentence=row.get("support_sentence"),
-                    article_id=row.get("article_id"),
-                    qtype=row.get("type", ""),
-                    follow_up_of=row.get("follow_up_of"),
-                )
-            )
-    return items
+from assistant.evaluation.datasets import QAItem
+from assistant.evaluation.metrics import answer_hit, exact_match, f1_score
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""SQuAD-style answer metrics: normalisation, exact match, token F1, and answer hit."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+
+
+def normalise_answer(text: str) -> str:
+    """SQuAD normalisation: lowercase, drop punctuation and articles, squeeze spaces."""
+    text = text.lower().replace("’", "'")
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str | None, golds: list[str]) -> float:
+    if prediction is None:
+        return 0.0
+    return float(any(normalise_answer(prediction) == normalise_answer(g) for g in golds))
+
+
+def f1_score(prediction: str | None, golds: list[str]) -> float:
+    if prediction is None:
+        return 0.0
+    best = 0.0
+    pred_tokens = normalise_answer(prediction).split()
+    for gold in golds:
+        gold_tokens = normalise_answer(gold).split()
+        common = Counter(pred_tokens) & Counter(gold_tokens)
+        overlap = sum(common.values())
+        if overlap:
+            precision, recall = overlap / len(pred_tokens), overlap / len(gold_tokens)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def answer_hit(text: str, golds: list[str]) -> bool:
+    normalised = normalise_answer(text)
+    return any(normalise_answer(g) and normalise_answer(g) in normalised for g in golds)
