@@ -22,6 +22,9 @@ from assistant.short_answer import has_answer_type
 from assistant.store.catalog import sentence_key, split_sentence_key
 
 RRF_K = 60
+LARGE_INDEX_SENTENCES = 50_000
+COMMON_TERM_SHARE = 0.01
+MIN_LEXICAL_TERMS = 2
 WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
 # A sentence with nothing of the kind asked for (no place for "where", no number
 # for "how many") cannot hold the answer, whatever words it shares with the question.
@@ -66,7 +69,8 @@ class HybridRetriever(SentenceRetriever):
         embedder = self.index.embedder
         query_vector = embedder.encode([question.text])[0]
         dense = self.index.vectors.query(query_vector, self.dense_k, filters)
-        lexical = self.index.catalog.search(list(question.stems), self.lexical_k, filters)
+        idf, frequencies = self._idf(question)
+        lexical = self.index.catalog.search(lexical_terms(frequencies, self._total()), self.lexical_k, filters)
         fused = fuse(
             [split_sentence_key(key) for key, _ in dense],
             [(article_id, index) for article_id, index, _ in lexical],
@@ -77,7 +81,6 @@ class HybridRetriever(SentenceRetriever):
         if not keys:
             return []
         sentence_cos, window_cos = self._similarities(keys, query_vector)
-        idf = self._idf(question)
         passages = []
         for key in keys:
             row = rows[key]
@@ -129,10 +132,28 @@ class HybridRetriever(SentenceRetriever):
             window_cos[(article_id, index)] = float(window @ query_vector / (np.linalg.norm(window) or 1.0))
         return sentence_cos, window_cos
 
-    def _idf(self, question: Question) -> dict[str, float]:
-        total = max(self.index.catalog.sentence_count(), 1)
+    def _total(self) -> int:
+        return max(self.index.catalog.sentence_count(), 1)
+
+    def _idf(self, question: Question) -> tuple[dict[str, float], dict[str, int]]:
+        total = self._total()
         frequencies = self.index.catalog.document_frequencies(list(question.stems))
-        return {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}
+        return {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}, frequencies
+
+
+def lexical_terms(frequencies: dict[str, int], total: int) -> list[str]:
+    """Terms for the BM25 candidate query: on large indexes, very common terms are left out.
+
+    A term found in more than COMMON_TERM_SHARE of all sentences adds little to BM25
+    but makes FTS5 rank tens of thousands of rows; the rarest MIN_LEXICAL_TERMS always
+    stay. Every term still counts when candidates are scored (term coverage).
+    """
+    terms = list(frequencies)
+    if total < LARGE_INDEX_SENTENCES:
+        return terms
+    by_rarity = sorted(terms, key=lambda t: frequencies[t])
+    keep = set(by_rarity[:MIN_LEXICAL_TERMS])
+    return [t for t in terms if t in keep or frequencies[t] <= COMMON_TERM_SHARE * total]
 
 
 def fuse(*rankings: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -84,6 +84,14 @@ def copy_subset(source: object, target: object, max_sentences: int, batch_articl
     return total
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS (VmHWM). ru_maxrss would include the parent's peak from before exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def measure(index_dir: str, index: str, questions: int) -> dict:
     """Run inside a fresh process: load, warm up, time every question, report peak RSS."""
     started = time.perf_counter()
@@ -106,7 +114,7 @@ def measure(index_dir: str, index: str, questions: int) -> dict:
         "p50_ms": round(float(np.percentile(latencies, 50)), 1),
         "p95_ms": round(float(np.percentile(latencies, 95)), 1),
         "mean_ms": round(float(np.mean(latencies)), 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
         "load_s": round(load_s, 1),
     }
 

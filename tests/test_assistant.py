@@ -159,3 +159,13 @@ def test_demo_corpus_contains_the_seed_article_verbatim():
     geneva = next(r for r in records if r["id"] == "geneva-peace-talks")
     assert geneva["text"] == seed.read_text(encoding="utf-8").strip()
     assert geneva["date"] == "2026-02-18"
+
+
+def test_unfiltered_bm25_matches_the_filtered_query(demo_assistant):
+    from assistant.schema import SearchFilters
+
+    catalog = demo_assistant.index.catalog
+    terms = ["talk", "geneva", "mediat", "drone"]
+    everything = SearchFilters(date_from="1900-01-01")  # forces the joined, filtered query
+    fast = catalog.search(terms, 10, SearchFilters())
+    assert fast and fast == catalog.search(terms, 10, everything)

@@ -42,3 +42,12 @@ def test_follow_up_carries_previous_topic():
     assert "talks" in condense("Who mediated them?", history)
     assert condense("Who mediated the Geneva talks?", history) == "Who mediated the Geneva talks?"
     assert condense("Who mediated them?", None) == "Who mediated them?"
+
+
+def test_common_terms_leave_the_lexical_query_only_on_large_indexes():
+    from assistant.retrieve import lexical_terms
+
+    frequencies = {"presid": 12_757, "visit": 2_588, "week": 10_341, "countri": 8_398, "kyiv": 90}
+    assert lexical_terms(frequencies, 40_000) == list(frequencies)  # small index: every term
+    assert lexical_terms(frequencies, 504_640) == ["visit", "kyiv"]  # in <= 1% of sentences
+    assert lexical_terms({"presid": 12_757, "week": 10_341}, 504_640) == ["presid", "week"]  # the 2 rarest stay
