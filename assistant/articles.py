@@ -173,11 +173,7 @@ def _from_json_text(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
         if not isinstance(record, dict):
             yield Skipped(where, "JSON record is not an object")
             continue
-        body = record.get("text") or record.get("content") or record.get("body")
-        if not isinstance(body, str):
-            yield Skipped(where, "record has no text field")
-            continue
-        yield from _finish(str(record.get("title") or ""), body, record, where, path)
+        yield article_from_record(record, where)
 
 
 def article_from_record(record: dict[str, Any], origin: str) -> Article | Skipped:

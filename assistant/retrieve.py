@@ -69,8 +69,10 @@ class HybridRetriever(SentenceRetriever):
         embedder = self.index.embedder
         query_vector = embedder.encode([question.text])[0]
         dense = self.index.vectors.query(query_vector, self.dense_k, filters)
-        idf, frequencies = self._idf(question)
-        lexical = self.index.catalog.search(lexical_terms(frequencies, self._total()), self.lexical_k, filters)
+        total = max(self.index.catalog.sentence_count(), 1)
+        frequencies = self.index.catalog.document_frequencies(list(question.stems))
+        idf = {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}
+        lexical = self.index.catalog.search(lexical_terms(frequencies, total), self.lexical_k, filters)
         fused = fuse(
             [split_sentence_key(key) for key, _ in dense],
             [(article_id, index) for article_id, index, _ in lexical],
@@ -131,14 +133,6 @@ class HybridRetriever(SentenceRetriever):
             window = np.sum(around, axis=0)
             window_cos[(article_id, index)] = float(window @ query_vector / (np.linalg.norm(window) or 1.0))
         return sentence_cos, window_cos
-
-    def _total(self) -> int:
-        return max(self.index.catalog.sentence_count(), 1)
-
-    def _idf(self, question: Question) -> tuple[dict[str, float], dict[str, int]]:
-        total = self._total()
-        frequencies = self.index.catalog.document_frequencies(list(question.stems))
-        return {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}, frequencies
 
 
 def lexical_terms(frequencies: dict[str, int], total: int) -> list[str]:

@@ -24,10 +24,9 @@ from assistant.server.uploads import (
     UnsupportedFileTypeError,
     UploadError,
     UploadTooLargeError,
-    clean_file_name,
-    display_origin,
     max_upload_bytes,
-    store_upload,
+    shown_by_file_name,
+    store_uploads,
 )
 
 MAX_ARTICLES_PER_REQUEST = 1000
@@ -171,12 +170,13 @@ def ask_response(answer: Answer) -> AskResponse:
 
 
 def ingest_out(report: IngestReport) -> IngestOut:
+    report = shown_by_file_name(report)
     return IngestOut(
         added=report.added,
         updated=report.updated,
         unchanged=report.unchanged,
-        skipped=[Problem(origin=display_origin(o), reason=r) for o, r in report.skipped],
-        cleaned=[Problem(origin=display_origin(o), reason=r) for o, r in report.cleaned],
+        skipped=[Problem(origin=o, reason=r) for o, r in report.skipped],
+        cleaned=[Problem(origin=o, reason=r) for o, r in report.cleaned],
         sentences_indexed=report.sentences_indexed,
         seconds=round(report.seconds, 3),
     )
@@ -318,12 +318,8 @@ async def _ingest_files(assistant: Any, request: Request, limit: int) -> IngestO
     uploads = [item for key, item in form.multi_items() if key == "files" and not isinstance(item, str)]
     if not uploads:
         raise RequestValidationError([{"type": "missing", "loc": ["body", "files"], "msg": "no files uploaded"}])
-    for upload in uploads:  # refuse the whole request before storing anything
-        clean_file_name(upload.filename or "")
-    paths = [
-        store_upload(assistant.settings.index_path, upload.filename or "", await upload.read(), limit)
-        for upload in uploads
-    ]
+    files = [(upload.filename or "", await upload.read()) for upload in uploads]
+    paths = store_uploads(assistant.settings.index_path, files, limit)
     return ingest_out(await run_in_threadpool(assistant.ingest, paths))
 
 

@@ -19,7 +19,7 @@ from assistant.server.render import (
     sources_panel,
     stream_chunks,
 )
-from assistant.server.uploads import UploadError, clean_file_name, display_origin, store_upload
+from assistant.server.uploads import UploadError, shown_by_file_name, store_uploads
 
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
@@ -114,16 +114,13 @@ def build_ui(assistant: Any) -> gr.Blocks:
         if not paths:
             raise gr.Error("Choose one or more article files first.")
         try:
-            for path in paths:
-                clean_file_name(Path(path).name)
-            stored = [store_upload(assistant.settings.index_path, Path(p).name, Path(p).read_bytes()) for p in paths]
+            files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+            stored = store_uploads(assistant.settings.index_path, files)
         except UploadError as exc:
             raise gr.Error(str(exc)) from exc
         progress(0, desc="Ingesting")
-        report = assistant.ingest(stored, progress=True).to_dict()
-        report["skipped"] = [(display_origin(o), r) for o, r in report["skipped"]]
-        report["cleaned"] = [(display_origin(o), r) for o, r in report["cleaned"]]
-        return (report_markdown(report), None, *corpus_views(query))
+        report = shown_by_file_name(assistant.ingest(stored, progress=True))
+        return (report_markdown(report.to_dict()), None, *corpus_views(query))
 
     def delete_article(article_id: str | None, query: str | None) -> tuple[Any, ...]:
         if not article_id:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.articles import SUPPORTED_SUFFIXES
+from assistant.schema import IngestReport
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,6 +72,22 @@ def store_upload(index_path: Path, name: str, data: bytes, limit: int | None = N
     return target
 
 
+def store_uploads(index_path: Path, files: list[tuple[str, bytes]], limit: int | None = None) -> list[Path]:
+    """Store several uploads, refusing the whole set (nothing written) if any name is unusable."""
+    for name, _ in files:
+        clean_file_name(name)
+    return [store_upload(index_path, name, data, limit) for name, data in files]
+
+
 def display_origin(origin: str) -> str:
     """Origins of stored uploads shown by file name only, never as a server path."""
     return os.path.basename(origin) or origin
+
+
+def shown_by_file_name(report: IngestReport) -> IngestReport:
+    """A copy of an ingest report whose skipped/cleaned origins name files, not server paths."""
+    return replace(
+        report,
+        skipped=[(display_origin(o), r) for o, r in report.skipped],
+        cleaned=[(display_origin(o), r) for o, r in report.cleaned],
+    )

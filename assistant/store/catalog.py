@@ -195,7 +195,7 @@ class Catalog:
         ids = list(article_ids)
         found: dict[str, tuple[str, str]] = {}
         with self._lock:
-            for chunk in _chunks(ids, 500):
+            for chunk in chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
                 for row in self._conn.execute(f"SELECT id, hash, status FROM articles WHERE id IN ({marks})", chunk):
                     found[row[0]] = (row[1], row[2])
@@ -289,7 +289,7 @@ class Catalog:
         """Fetch sentence rows (with article metadata) for (article id, index) keys."""
         found: dict[tuple[str, int], SentenceRow] = {}
         with self._lock:
-            for chunk in _chunks(keys, 400):
+            for chunk in chunks(keys, 400):
                 clause = " OR ".join("(s.article_id = ? AND s.sentence_index = ?)" for _ in chunk)
                 params = [v for key in chunk for v in key]
                 for row in self._conn.execute(
@@ -368,6 +368,7 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
     return " ".join(clauses), params
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def chunks(items: list, size: int) -> Iterator[list]:
+    """Consecutive slices of at most `size` items (SQL parameter and Chroma batch limits)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.errors import IndexUnavailableError
 from assistant.schema import SearchFilters
-from assistant.store.catalog import date_to_int
+from assistant.store.catalog import chunks, date_to_int
 
 COLLECTION_PREFIX = "sentences"
 
@@ -84,19 +84,18 @@ class VectorIndex:
 
     def add(self, nodes: list[Any]) -> None:
         """Add llama-index TextNodes that already carry embeddings, in batches Chroma accepts."""
-        for start in range(0, len(nodes), self.max_batch):
-            self.store.add(nodes[start : start + self.max_batch])
+        for batch in chunks(nodes, self.max_batch):
+            self.store.add(batch)
 
     def delete_articles(self, article_ids: list[str]) -> None:
-        for start in range(0, len(article_ids), 200):
-            chunk = article_ids[start : start + 200]
+        for chunk in chunks(article_ids, 200):
             self.collection.delete(where={"document_id": {"$in": chunk}})
 
     def update_embeddings(self, keys: list[str], vectors: np.ndarray) -> None:
         """Replace the vectors of existing records (metadata and documents stay)."""
-        for start in range(0, len(keys), self.max_batch):
-            chunk = slice(start, start + self.max_batch)
-            self.collection.update(ids=keys[chunk], embeddings=[v.tolist() for v in vectors[chunk]])
+        for start in range(0, len(keys), self.max_batch):  # keys and vectors sliced together
+            part = slice(start, start + self.max_batch)
+            self.collection.update(ids=keys[part], embeddings=[v.tolist() for v in vectors[part]])
 
     def embeddings(self, keys: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by sentence key (missing keys are left out)."""
