@@ -18,6 +18,8 @@ from assistant.retrieve import HybridRetriever
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters
 from assistant.store.catalog import StoredArticle
 
+ANSWER_CANDIDATES = 10  # ranked sentences the answerer chooses from
+
 
 class Assistant:
     """Grounded question answering over one named index of news articles."""
@@ -93,16 +95,26 @@ class Assistant:
         self, question: str, history: Sequence[Any] | None = None, filters: SearchFilters | dict | None = None
     ) -> Answer:
         """Answer with cited sentences, or refuse when the articles don't support an answer."""
+        return self.ask_ranked(question, history, filters)[0]
+
+    def ask_ranked(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        filters: SearchFilters | dict | None = None,
+        k: int = ANSWER_CANDIDATES,
+    ) -> tuple[Answer, list[Passage]]:
+        """The answer plus the ranked sentences it was chosen from (evaluation reads both)."""
         text = validate_question(question)
         standalone = condense(text, history)
         parsed = analyse(standalone)
-        passages = self.retriever.retrieve(parsed, k=10, filters=filters)
-        answer = self.answerer.answer(parsed, passages)
+        passages = self.retriever.retrieve(parsed, k=max(k, ANSWER_CANDIDATES), filters=filters)
+        answer = self.answerer.answer(parsed, passages[:ANSWER_CANDIDATES])
         if standalone != text:
             from dataclasses import replace
 
             answer = replace(answer, question=text, standalone_question=standalone)
-        return answer
+        return answer, passages[:k]
 
     def as_llama_retriever(self, k: int = 5, filters: SearchFilters | dict | None = None) -> Any:
         """This retriever as a llama-index BaseRetriever (NodeWithScore per sentence)."""

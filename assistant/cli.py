@@ -43,9 +43,25 @@ def _parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="remove an article from every index")
     delete.add_argument("article_id")
 
-    evaluate = commands.add_parser("eval", help="score the assistant on a Q&A set (JSONL)")
+    evaluate = commands.add_parser(
+        "eval",
+        help="score the assistant and two baselines on a Q&A set (our JSONL, SQuAD JSON, RealTimeQA JSONL)",
+        description="Datasets that bring their articles (SQuAD, RealTimeQA) are indexed into "
+        "--index (default eval-<dataset>); our JSONL set is asked against --index (default demo).",
+    )
     evaluate.add_argument("dataset", nargs="?", default="eval/demo_qa.jsonl")
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--limit", type=int, help="ask N questions spread evenly over the set")
+    evaluate.add_argument(
+        "--mode",
+        choices=("open", "reader"),
+        default="open",
+        help="open: full retrieval over every document; reader: only each question's gold article",
+    )
+    evaluate.add_argument("--report", metavar="DIR", help="write report.md, report.json, items.jsonl and plots here")
+    evaluate.add_argument(
+        "--systems", default="ours,llama-index,bm25", help="comma-separated: ours, llama-index, bm25 (default all)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print report.json's content instead of a table")
 
     commands.add_parser("demo", help="build the demo index from the bundled sample articles")
 
@@ -163,13 +179,42 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import evaluate, load_qa
-
     if not Path(args.dataset).is_file():
         raise _UsageError(f"no such dataset: {args.dataset}")
-    summary = evaluate(_open(args), load_qa(args.dataset), progress=True)
-    data = summary.to_dict()
-    print(json.dumps(data, indent=2) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in data.items()))
+    if args.limit is not None and args.limit < 1:
+        raise _UsageError("--limit must be at least 1")
+    systems = [name.strip() for name in args.systems.split(",") if name.strip()]
+    from assistant.evaluation.harness import SYSTEM_NAMES, run_evaluation
+
+    unknown = sorted(set(systems) - set(SYSTEM_NAMES)) or ([] if systems else ["(none)"])
+    if unknown:
+        raise _UsageError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
+    from assistant.evaluation import load_dataset
+    from assistant.evaluation.report import print_table
+
+    try:
+        dataset = load_dataset(args.dataset)
+    except (ValueError, KeyError) as exc:
+        raise _UsageError(f"cannot read {args.dataset} as a Q&A set: {exc}") from exc
+    try:
+        run = run_evaluation(
+            dataset,
+            mode=args.mode,
+            limit=args.limit,
+            systems=systems,
+            index=args.index,
+            index_dir=args.index_dir,
+            chroma_url=args.chroma_url,
+            report_dir=args.report,
+        )
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(run.to_dict(), indent=2))
+    else:
+        print_table(run)
+    if args.report:
+        print(f"report: {Path(args.report) / 'report.md'}")
     return 0
 
 

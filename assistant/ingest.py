@@ -2,12 +2,15 @@
 
 Decides for each article whether it is new, changed, unchanged or a duplicate,
 then writes new and changed ones in batches so embedding runs at full batch size.
+Writes are pipelined: while one batch is stored (Chroma + SQLite, on a writer
+thread), the next is split and encoded, so the encoder rarely waits on storage.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from assistant.articles import Note, Skipped, content_hash, load_articles
@@ -22,6 +25,8 @@ class Ingestor:
         self.index = index
         self.batch_articles = batch_articles
         self.progress = progress
+        self._writer: ThreadPoolExecutor | None = None  # one per run, see _run
+        self._in_flight: Future[None] | None = None  # the batch being stored
 
     def ingest_paths(self, paths: Iterable[str | Path]) -> IngestReport:
         return self._run(load_articles(paths))
@@ -38,6 +43,7 @@ class Ingestor:
         seen_hashes: dict[str, str] = {}
         pending: list[Article] = []
         bar = tqdm(desc="Ingesting", unit=" articles", disable=not self.progress, dynamic_ncols=True)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
         try:
             for item in items:
                 if isinstance(item, Skipped):
@@ -57,7 +63,9 @@ class Ingestor:
                     bar.set_postfix(sentences=report.sentences_indexed)
                     pending = []
             self._flush(pending, report)
+            self._wait_for_writer()
         finally:
+            self._writer.shutdown(wait=True)  # a batch being stored is finished, never cut off
             bar.close()
         report.seconds = time.perf_counter() - started
         return report
@@ -100,6 +108,21 @@ class Ingestor:
             if previous is not None:
                 updated.add(article.id)
             to_write.append(prepared)
-        report.sentences_indexed += self.index.write(to_write)
-        for item in to_write:
-            (report.updated if item.article.id in updated else report.added).append(item.article.id)
+        if not to_write:
+            return
+        vectors = self.index.embed(to_write)  # overlaps with the previous batch being stored
+        self._wait_for_writer()
+
+        def store() -> None:
+            report.sentences_indexed += self.index.store(to_write, vectors)
+            for item in to_write:
+                (report.updated if item.article.id in updated else report.added).append(item.article.id)
+
+        assert self._writer is not None
+        self._in_flight = self._writer.submit(store)
+
+    def _wait_for_writer(self) -> None:
+        """Let the batch being stored finish; its error, if any, is raised here."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            in_flight.result()

@@ -120,15 +120,16 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Restrict retrieval to some sources and/or a date range (inclusive ISO dates)."""
+    """Restrict retrieval to some sources, a date range (inclusive ISO dates) and/or given articles."""
 
     sources: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+    article_ids: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.sources or self.date_from or self.date_to)
+        return not (self.sources or self.date_from or self.date_to or self.article_ids)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | SearchFilters | None) -> SearchFilters:
@@ -139,4 +140,12 @@ class SearchFilters:
         sources = data.get("sources") or data.get("source") or ()
         if isinstance(sources, str):
             sources = (sources,)
-        return cls(tuple(str(s) for s in sources), data.get("date_from"), data.get("date_to"))
+        article_ids = data.get("article_ids") or ()
+        if isinstance(article_ids, str):
+            article_ids = (article_ids,)
+        return cls(
+            tuple(str(s) for s in sources),
+            data.get("date_from"),
+            data.get("date_to"),
+            tuple(str(a) for a in article_ids),
+        )

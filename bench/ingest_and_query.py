@@ -24,24 +24,8 @@ import numpy as np
 from bbc import BBC, load_bbc, questions_from  # bench/ is on sys.path when run as a script
 
 from assistant import Assistant
+from assistant.evaluation.systems import LlamaIndexDefaultSystem
 from assistant.index import prepare
-
-
-def plain_llama_index_ingest(articles: list, embedder: object, folder: Path) -> tuple[float, int]:
-    """The obvious alternative, timed end to end: documents → default chunks → embeddings → Chroma."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    Settings.llm = None
-    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.get_or_create_collection("plain", embedding_function=None)
-    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-    documents = [Document(text=a.text, id_=a.id, metadata={"title": a.title}) for a in articles]
-    started = time.perf_counter()
-    VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=embedder.llama_embedding)
-    return time.perf_counter() - started, collection.count()
 
 
 def main() -> int:
@@ -66,7 +50,9 @@ def main() -> int:
         report = assistant.ingest(articles, progress=True)
         ingest_rate = report.sentences_indexed / report.seconds
         encode_rate = len(texts) / encode_seconds
-        llama_seconds, llama_chunks = plain_llama_index_ingest(articles, embedder, Path(tmp) / "llama")
+        # The obvious alternative, timed end to end: documents → default chunks → embeddings → Chroma.
+        llama = LlamaIndexDefaultSystem(embedder, Path(tmp) / "llama").build(articles)
+        llama_seconds, llama_chunks = llama.seconds, llama.units
 
         latencies = []
         for question in questions_from(articles, args.questions):

@@ -72,6 +72,16 @@ def test_filters_restrict_sources_and_dates(api):
     assert in_range["citations"][0]["sentence"].startswith(MEDIATED)
 
 
+def test_article_filter_keeps_retrieval_inside_the_chosen_articles(api):
+    only_aurora = {"article_ids": ["aurora-2-launch"]}
+    passages = api.post("/api/retrieve", json={"question": "Who mediated?", "k": 5, "filters": only_aurora}).json()
+    assert passages["passages"] and {p["article_id"] for p in passages["passages"]} == {"aurora-2-launch"}
+    geneva = api.post(
+        "/api/ask", json={"question": "Who mediated?", "filters": {"article_ids": ["geneva-peace-talks"]}}
+    ).json()
+    assert geneva["citations"][0]["sentence"].startswith(MEDIATED)
+
+
 def test_unanswerable_question_is_refused_with_nearest_passages(api):
     body = api.post("/api/ask", json={"question": "What is the boiling point of liquid nitrogen on Mars?"}).json()
     assert body["refused"] and body["citations"] == [] and body["short_answer"] is None

@@ -1,14 +1,21 @@
-"""Evaluation: datasets, SQuAD-style metrics, and the runner that scores an assistant on them."""
+"""Evaluation: datasets, SQuAD-style metrics, the systems compared, the runner, and the report."""
 
 from assistant.evaluation.datasets import QADataset, QAItem, load_dataset, load_qa, load_realtimeqa, load_squad
+from assistant.evaluation.harness import EvalRun, run_evaluation
 from assistant.evaluation.metrics import answer_hit, exact_match, f1_score, normalise_answer
 from assistant.evaluation.runner import EvalSummary, ItemResult, evaluate, history_for, summarise
+from assistant.evaluation.systems import AssistantSystem, BM25System, LlamaIndexDefaultSystem, QASystem
 
 __all__ = [
+    "AssistantSystem",
+    "BM25System",
+    "EvalRun",
     "EvalSummary",
     "ItemResult",
+    "LlamaIndexDefaultSystem",
     "QADataset",
     "QAItem",
+    "QASystem",
     "answer_hit",
     "evaluate",
     "exact_match",
@@ -19,5 +26,6 @@ __all__ = [
     "load_realtimeqa",
     "load_squad",
     "normalise_answer",
+    "run_evaluation",
     "summarise",
 ]

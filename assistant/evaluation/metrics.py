@@ -39,3 +39,34 @@ def f1_score(prediction: str | None, golds: list[str]) -> float:
 def answer_hit(text: str, golds: list[str]) -> bool:
     normalised = normalise_answer(text)
     return any(normalise_answer(g) and normalise_answer(g) in normalised for g in golds)
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def contains_sentence(unit: str, gold_sentence: str) -> bool:
+    """Does a retrieved unit (a sentence or a longer chunk) hold the gold sentence?
+
+    Containment either way, so a gold sentence split slightly differently from ours
+    (datasets split sentences their own way) still matches, but a short fragment of
+    it does not.
+    """
+    unit, gold = _squeeze(unit), _squeeze(gold_sentence)
+    if not unit or not gold:
+        return False
+    return gold in unit or (unit in gold and len(unit) >= 0.6 * len(gold))
+
+
+def first_rank(matches: list[bool]) -> int | None:
+    """1-based position of the first True, or None."""
+    return next((position for position, hit in enumerate(matches, start=1) if hit), None)
+
+
+def recall_at(ranks: list[int | None], k: int) -> float:
+    """Share of questions whose gold item is within the top k."""
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mean_reciprocal_rank(ranks: list[int | None]) -> float:
+    return sum(1.0 / r for r in ranks if r) / len(ranks) if ranks else 0.0

@@ -1,14 +1,28 @@
-"""Run a Q&A set through an assistant and summarise citations, short answers, refusals, latency."""
+"""Run Q&A items through one system and summarise answers, citations, retrieval, refusals, latency."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.evaluation.datasets import QAItem
-from assistant.evaluation.metrics import answer_hit, exact_match, f1_score
+from assistant.evaluation.metrics import (
+    answer_hit,
+    contains_sentence,
+    exact_match,
+    f1_score,
+    first_rank,
+    mean_reciprocal_rank,
+    recall_at,
+)
+from assistant.evaluation.systems import AssistantSystem, QASystem, SystemOutput
+from assistant.question import question_type
+from assistant.schema import SearchFilters
+
+RECALL_DEPTHS = (1, 5, 10)
+CURVE_DEPTH = 10
 
 
 @dataclass
@@ -18,14 +32,20 @@ class ItemResult:
     answerable: bool
     refused: bool
     top_score: float
-    first_citation_gold: bool
-    any_citation_gold: bool
+    first_citation_gold: bool  # the first cited unit holds the gold sentence
+    any_citation_gold: bool  # some cited unit holds it (citation recall)
     short_answer: str | None
     em: float
     f1: float
-    hit: bool
+    hit: bool  # a gold answer occurs in the answer text
     seconds: float
     qtype: str = ""
+    first_citation_hit: bool = False  # ... and in the first cited unit (the stricter reading)
+    citation_precision: float | None = None  # share of cited units holding a gold answer or the gold sentence
+    sentence_rank: int | None = None  # 1-based rank of the gold sentence among retrieved units
+    article_rank: int | None = None  # 1-based rank of the gold article among retrieved articles
+    has_support: bool = False
+    has_article: bool = False
 
 
 @dataclass
@@ -43,6 +63,17 @@ class EvalSummary:
     refusal_recall: float
     latency_p50_ms: float
     latency_p95_ms: float
+    first_citation_hit: float = 0.0
+    citation_precision: float = 0.0
+    citation_recall: float = 0.0
+    sentence_recall_at_1: float | None = None
+    sentence_recall_at_5: float | None = None
+    sentence_recall_at_10: float | None = None
+    sentence_mrr: float | None = None
+    article_recall_at_1: float | None = None
+    article_recall_at_5: float | None = None
+    article_recall_at_10: float | None = None
+    article_mrr: float | None = None
     items: list[ItemResult] = field(default_factory=list, repr=False)
 
     def to_dict(self, with_items: bool = False) -> dict[str, Any]:
@@ -50,6 +81,22 @@ class EvalSummary:
         if not with_items:
             data.pop("items")
         return data
+
+    def recall_curve(self, kind: str, depth: int = CURVE_DEPTH) -> list[float]:
+        """Recall at k = 1..depth of the gold sentence (kind='sentence') or article (kind='article')."""
+        ranks = _ranks(self.items, kind)
+        return [round(recall_at(ranks, k), 4) for k in range(1, depth + 1)] if ranks else []
+
+    def by_type(self) -> dict[str, dict[str, float]]:
+        """Answer hit and count per question type, answerable questions only."""
+        groups: dict[str, list[ItemResult]] = {}
+        for item in self.items:
+            if item.answerable:
+                groups.setdefault(item.qtype or "other", []).append(item)
+        return {
+            qtype: {"questions": len(rows), "answer_hit": round(sum(r.hit for r in rows) / len(rows), 4)}
+            for qtype, rows in sorted(groups.items())
+        }
 
 
 def history_for(item: QAItem, by_id: dict[str, QAItem]) -> list[str]:
@@ -62,37 +109,70 @@ def history_for(item: QAItem, by_id: dict[str, QAItem]) -> list[str]:
     return list(reversed(chain))
 
 
-def evaluate(assistant: Any, items: Iterable[QAItem], progress: bool = False) -> EvalSummary:
+def reader_filters(item: QAItem) -> SearchFilters:
+    """Reader mode: only the question's own article may be read (all of them when it has none)."""
+    return SearchFilters(article_ids=(item.article_id,)) if item.article_id else SearchFilters()
+
+
+def evaluate(
+    system: QASystem | Any,
+    items: Iterable[QAItem],
+    progress: bool = False,
+    filters_for: Callable[[QAItem], SearchFilters] | None = None,
+    context: Iterable[QAItem] | None = None,
+) -> EvalSummary:
+    """Ask every item; `context` holds the earlier turns of follow-ups (defaults to `items`)."""
     from tqdm.auto import tqdm
 
+    if not isinstance(system, QASystem):
+        system = AssistantSystem(system)
     items = list(items)
-    by_id = {item.id: item for item in items}
+    by_id = {item.id: item for item in (list(context) if context is not None else items)}
     results = []
-    for item in tqdm(items, desc="Evaluating", disable=not progress):
+    for item in tqdm(items, desc=f"Evaluating {system.name}", unit=" questions", disable=not progress):
+        filters = filters_for(item) if filters_for else SearchFilters()
         started = time.perf_counter()
-        answer = assistant.ask(item.question, history=history_for(item, by_id))
-        seconds = time.perf_counter() - started
-        cited = [c.sentence.strip() for c in answer.citations]
-        gold = (item.support_sentence or "").strip()
-        top = answer.citations[0].score if answer.citations else (answer.nearest[0].score if answer.nearest else 0.0)
-        results.append(
-            ItemResult(
-                id=item.id,
-                question=item.question,
-                answerable=item.answerable,
-                refused=answer.refused,
-                top_score=top,
-                first_citation_gold=bool(cited) and bool(gold) and cited[0] == gold,
-                any_citation_gold=bool(gold) and gold in cited,
-                short_answer=answer.short_answer,
-                em=exact_match(answer.short_answer, item.answers) if item.answerable else 0.0,
-                f1=f1_score(answer.short_answer, item.answers) if item.answerable else 0.0,
-                hit=(not answer.refused) and answer_hit(answer.text, item.answers),
-                seconds=seconds,
-                qtype=item.qtype,
-            )
-        )
+        output = system.answer(item.question, history_for(item, by_id), filters)
+        results.append(score_item(item, output, time.perf_counter() - started))
     return summarise(results)
+
+
+def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult:
+    gold = (item.support_sentence or "").strip()
+    answered = item.answerable and not output.refused
+    cited = output.cited if not output.refused else []
+
+    def supports(text: str) -> bool:
+        return answer_hit(text, item.answers) or (bool(gold) and contains_sentence(text, gold))
+
+    articles = list(dict.fromkeys(unit.article_id for unit in output.ranked))
+    return ItemResult(
+        id=item.id,
+        question=item.question,
+        answerable=item.answerable,
+        refused=output.refused,
+        top_score=output.top_score,
+        first_citation_gold=bool(cited) and bool(gold) and contains_sentence(cited[0].text, gold),
+        any_citation_gold=bool(gold) and any(contains_sentence(c.text, gold) for c in cited),
+        short_answer=output.short_answer,
+        em=exact_match(output.short_answer or output.text, item.answers) if answered else 0.0,
+        f1=f1_score(output.short_answer or output.text, item.answers) if answered else 0.0,
+        hit=answered and answer_hit(output.text, item.answers),
+        seconds=seconds,
+        qtype=item.qtype or question_type(item.question),
+        first_citation_hit=answered and bool(cited) and answer_hit(cited[0].text, item.answers),
+        citation_precision=(sum(supports(c.text) for c in cited) / len(cited)) if answered and cited else None,
+        sentence_rank=first_rank([contains_sentence(u.text, gold) for u in output.ranked]) if gold else None,
+        article_rank=first_rank([a == item.article_id for a in articles]) if item.article_id else None,
+        has_support=item.answerable and bool(gold),
+        has_article=item.answerable and bool(item.article_id),
+    )
+
+
+def _ranks(results: list[ItemResult], kind: str) -> list[int | None]:
+    if kind == "sentence":
+        return [r.sentence_rank for r in results if r.has_support]
+    return [r.article_rank for r in results if r.has_article]
 
 
 def summarise(results: list[ItemResult]) -> EvalSummary:
@@ -105,14 +185,22 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
     def share(rows: list[ItemResult], key: str) -> float:
         return round(sum(float(getattr(r, key)) for r in rows) / len(rows), 4) if rows else 0.0
 
+    def ranked(kind: str, k: int | None) -> float | None:
+        ranks = _ranks(results, kind)
+        if not ranks:
+            return None
+        return round(recall_at(ranks, k) if k else mean_reciprocal_rank(ranks), 4)
+
+    precisions = [r.citation_precision for r in answerable if r.citation_precision is not None]
     correct_refusals = sum(1 for r in unanswerable if r.refused)
     latencies = [r.seconds * 1000 for r in results] or [0.0]
+    with_support = [r for r in answerable if r.has_support]
     return EvalSummary(
         questions=len(results),
         answerable=len(answerable),
         unanswerable=len(unanswerable),
-        first_citation_gold=share(answerable, "first_citation_gold"),
-        any_citation_gold=share(answerable, "any_citation_gold"),
+        first_citation_gold=share(with_support, "first_citation_gold"),
+        any_citation_gold=share(with_support, "any_citation_gold"),
         short_em=share(answerable, "em"),
         short_f1=share(answerable, "f1"),
         answer_hit=share(answerable, "hit"),
@@ -123,5 +211,16 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
         refusal_recall=round(correct_refusals / len(unanswerable), 4) if unanswerable else 0.0,
         latency_p50_ms=round(float(np.percentile(latencies, 50)), 1),
         latency_p95_ms=round(float(np.percentile(latencies, 95)), 1),
+        first_citation_hit=share(answerable, "first_citation_hit"),
+        citation_precision=round(sum(precisions) / len(precisions), 4) if precisions else 0.0,
+        citation_recall=share(with_support, "any_citation_gold"),
+        sentence_recall_at_1=ranked("sentence", 1),
+        sentence_recall_at_5=ranked("sentence", 5),
+        sentence_recall_at_10=ranked("sentence", 10),
+        sentence_mrr=ranked("sentence", None),
+        article_recall_at_1=ranked("article", 1),
+        article_recall_at_5=ranked("article", 5),
+        article_recall_at_10=ranked("article", 10),
+        article_mrr=ranked("article", None),
         items=results,
     )

@@ -47,12 +47,16 @@ class Filters(_Strict):
     sources: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    article_ids: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=100, description="only these articles (e.g. to ask about one story)"
+    )
 
     def to_search_filters(self) -> SearchFilters:
         return SearchFilters(
             tuple(self.sources),
             self.date_from.isoformat() if self.date_from else None,
             self.date_to.isoformat() if self.date_to else None,
+            tuple(self.article_ids),
         )
 
 

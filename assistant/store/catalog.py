@@ -365,6 +365,9 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
     if filters.date_to:
         clauses.append("AND a.date_int <= ?")
         params.append(date_to_int(filters.date_to))
+    if filters.article_ids:
+        clauses.append(f"AND a.id IN ({','.join('?' * len(filters.article_ids))})")
+        params.extend(filters.article_ids)
     return " ".join(clauses), params
 
 

@@ -137,4 +137,6 @@ def _metadata_filters(filters: SearchFilters) -> Any:
         parts.append(MetadataFilter(key="date_int", value=date_to_int(filters.date_from), operator=FilterOperator.GTE))
     if filters.date_to:
         parts.append(MetadataFilter(key="date_int", value=date_to_int(filters.date_to), operator=FilterOperator.LTE))
+    if filters.article_ids:  # llama-index stores each node's source article as `document_id`
+        parts.append(MetadataFilter(key="document_id", value=list(filters.article_ids), operator=FilterOperator.IN))
     return MetadataFilters(filters=parts) if parts else None

@@ -1,0 +1,195 @@
+"""An evaluation run as a person reads it: a terminal table, report.md, report.json and plots."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation.harness import EvalRun
+from assistant.evaluation.systems import BuildStats
+
+# (label, key in EvalSummary, how to show it)
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("answer hit (gold answer in the answer)", "answer_hit", "pct"),
+    ("gold answer in the first cited unit", "first_citation_hit", "pct"),
+    ("short answer EM", "short_em", "pct"),
+    ("short answer F1", "short_f1", "pct"),
+    ("citation precision", "citation_precision", "pct"),
+    ("citation recall (gold sentence cited)", "citation_recall", "pct"),
+    ("first citation is the gold sentence", "first_citation_gold", "pct"),
+    ("sentence recall@1", "sentence_recall_at_1", "pct"),
+    ("sentence recall@5", "sentence_recall_at_5", "pct"),
+    ("sentence recall@10", "sentence_recall_at_10", "pct"),
+    ("sentence MRR@30", "sentence_mrr", "num"),
+    ("article recall@1", "article_recall_at_1", "pct"),
+    ("article recall@5", "article_recall_at_5", "pct"),
+    ("article recall@10", "article_recall_at_10", "pct"),
+    ("article MRR@30", "article_mrr", "num"),
+    ("refusal precision", "refusal_precision", "pct"),
+    ("refusal recall", "refusal_recall", "pct"),
+    ("latency p50 (ms)", "latency_p50_ms", "ms"),
+    ("latency p95 (ms)", "latency_p95_ms", "ms"),
+)
+
+
+def _show(value: Any, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return f"{100 * value:.1f}"
+    if kind == "ms":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def metric_rows(run: EvalRun) -> list[list[str]]:
+    """One row per metric, one column per system (refusal rows only when there are unanswerables)."""
+    names = list(run.summaries)
+    has_unanswerable = any(s.unanswerable for s in run.summaries.values())
+    rows = []
+    for label, key, kind in ROWS:
+        if key.startswith("refusal") and not has_unanswerable:
+            continue
+        rows.append([label, *(_show(getattr(run.summaries[n], key), kind) for n in names)])
+    rows.append(["index build", *(_build_cell(run.builds[n]) for n in names)])
+    return rows
+
+
+def _build_cell(build: BuildStats) -> str:
+    if build.note:
+        return build.note
+    done = f"{build.units:,} {build.unit_name}"
+    return f"{done} (reused)" if build.reused else f"{done}, {build.per_second:.0f}/s"
+
+
+def print_table(run: EvalRun) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{run.dataset} · {run.mode} mode · {run.questions:,} questions · {run.documents:,} documents")
+    table.add_column("metric (%, unless marked)")
+    for name in run.summaries:
+        table.add_column(name, justify="right")
+    for row in metric_rows(run):
+        table.add_row(*row)
+    console = Console()
+    console.width = max(console.width, 110)  # metric names stay on one line
+    console.print(table)
+
+
+def write_report(run: EvalRun, folder: Path) -> dict[str, Path]:
+    """report.json, items.jsonl, three plots and report.md that shows them; returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": folder / "report.json",
+        "items": folder / "items.jsonl",
+        "recall": folder / "recall_at_k.png",
+        "latency": folder / "latency.png",
+        "types": folder / "accuracy_by_type.png",
+        "markdown": folder / "report.md",
+    }
+    paths["json"].write_text(json.dumps(run.to_dict(), indent=2), encoding="utf-8")
+    with paths["items"].open("w", encoding="utf-8") as handle:
+        for name, summary in run.summaries.items():
+            for item in summary.items:
+                handle.write(json.dumps({"system": name, **asdict(item)}, ensure_ascii=False) + "\n")
+    _plot_recall(run, paths["recall"])
+    _plot_latency(run, paths["latency"])
+    _plot_types(run, paths["types"])
+    paths["markdown"].write_text(_markdown(run), encoding="utf-8")
+    return paths
+
+
+def _markdown(run: EvalRun) -> str:
+    names = list(run.summaries)
+    lines = [
+        f"# Evaluation: {run.dataset} ({run.mode} mode)",
+        "",
+        f"{run.questions:,} questions over {run.documents:,} documents, index `{run.index}`, finished {run.finished}.",
+        "Percentages unless marked. Units are sentences for ours and BM25, default chunks for llama-index "
+        "(a chunk holds many sentences, so its sentence recall counts any chunk containing the gold sentence).",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+        *("| " + " | ".join(row) + " |" for row in metric_rows(run)),
+        "",
+        "## Retrieval: recall@k",
+        "![recall@k](recall_at_k.png)",
+        "",
+        "## Latency per question",
+        "![latency](latency.png)",
+        "",
+        "## Answer hit by question type",
+        "![by type](accuracy_by_type.png)",
+        "",
+        "| type | questions | " + " | ".join(names) + " |",
+        "|---|---:|" + "---:|" * len(names),
+    ]
+    types = run.summaries[names[0]].by_type()
+    for qtype, info in types.items():
+        hits = [_show(run.summaries[n].by_type().get(qtype, {}).get("answer_hit"), "pct") for n in names]
+        lines.append(f"| {qtype} | {info['questions']} | " + " | ".join(hits) + " |")
+    lines += ["", "Per-question results: `items.jsonl`; all figures: `report.json`.", ""]
+    return "\n".join(lines)
+
+
+def _figure(columns: int = 1) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt, *plt.subplots(1, columns, figsize=(5.5 * columns, 4), squeeze=False)
+
+
+def _plot_recall(run: EvalRun, path: Path) -> None:
+    plt, fig, axes = _figure(2)
+    for ax, kind in zip(axes[0], ("sentence", "article"), strict=True):
+        for name, summary in run.summaries.items():
+            curve = summary.recall_curve(kind)
+            if curve:
+                ax.plot(range(1, len(curve) + 1), [100 * v for v in curve], marker="o", label=name)
+        ax.set(title=f"gold {kind} within the top k", xlabel="k", ylabel="recall (%)", ylim=(0, 100))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_latency(run: EvalRun, path: Path) -> None:
+    import numpy as np
+
+    plt, fig, axes = _figure()
+    ax = axes[0][0]
+    everything = [r.seconds * 1000 for s in run.summaries.values() for r in s.items] or [1.0]
+    bins = np.geomspace(max(min(everything), 0.1), max(everything) * 1.01, 40)
+    for name, summary in run.summaries.items():
+        ax.hist([r.seconds * 1000 for r in summary.items], bins=bins, alpha=0.55, label=name)
+    ax.set(xscale="log", xlabel="ms per question (log scale)", ylabel="questions", title="latency per question")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_types(run: EvalRun, path: Path) -> None:
+    import numpy as np
+
+    plt, fig, axes = _figure()
+    ax = axes[0][0]
+    names = list(run.summaries)
+    types = list(run.summaries[names[0]].by_type())
+    width = 0.8 / max(len(names), 1)
+    for offset, name in enumerate(names):
+        by_type = run.summaries[name].by_type()
+        values = [100 * by_type.get(t, {}).get("answer_hit", 0.0) for t in types]
+        ax.bar(np.arange(len(types)) + offset * width, values, width, label=name)
+    ax.set_xticks(np.arange(len(types)) + width * (len(names) - 1) / 2, types, rotation=30, ha="right")
+    ax.set(ylabel="answer hit (%)", ylim=(0, 100), title="answer hit by question type")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,210 @@
+"""The question-answering systems an evaluation compares, behind one small interface.
+
+- `AssistantSystem`: this project (hybrid retrieval, sentence scoring, cited answer);
+- `LlamaIndexDefaultSystem`: the obvious alternative — llama-index's `VectorStoreIndex`
+  over default `SentenceSplitter` chunks in Chroma, top-k retriever, answer = top chunk;
+- `BM25System`: lexical retrieval alone (SQLite FTS5 BM25 over our sentences),
+  answer = top sentence.
+
+All use the same embedding model. Each returns what the metrics need: the answer
+text, the cited units, the ranked units retrieval produced, and whether it refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.question import analyse, validate_question
+from assistant.schema import Article, SearchFilters
+
+RANK_DEPTH = 30  # ranked units kept per question (recall@k reads the top 10 of them)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A retrieved or cited piece of text and the article it belongs to."""
+
+    article_id: str
+    text: str
+
+
+@dataclass
+class SystemOutput:
+    """One system's reply to one question."""
+
+    text: str
+    cited: list[Unit]
+    ranked: list[Unit]
+    short_answer: str | None = None
+    refused: bool = False
+    top_score: float = 0.0
+
+
+@dataclass
+class BuildStats:
+    """What building a system's index cost (reused = nothing needed writing)."""
+
+    units: int = 0
+    seconds: float = 0.0
+    reused: bool = False
+    unit_name: str = "sentences"
+    note: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.units / self.seconds if self.seconds > 0 and not self.reused else 0.0
+
+
+class QASystem(ABC):
+    """Public `answer()` validates the question; each system fills `_answer()` and may `build()`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.build_stats = BuildStats()
+
+    def build(self, documents: Sequence[Article], progress: bool = False) -> BuildStats:
+        """Index the documents (idempotent); the default has nothing of its own to build."""
+        return self.build_stats
+
+    def answer(self, question: str, history: Sequence[str] = (), filters: SearchFilters | None = None) -> SystemOutput:
+        validate_question(question)
+        return self._answer(question, list(history), filters or SearchFilters())
+
+    @abstractmethod
+    def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
+        """Answer one (validated) question."""
+
+
+class AssistantSystem(QASystem):
+    """This project's assistant, as users get it from `Assistant.ask`."""
+
+    def __init__(self, assistant: Any, name: str = "ours") -> None:
+        super().__init__(name)
+        self.assistant = assistant
+
+    def build(self, documents: Sequence[Article], progress: bool = False) -> BuildStats:
+        report = self.assistant.ingest(list(documents), progress=progress) if documents else None
+        written = report.sentences_indexed if report else 0
+        self.build_stats = BuildStats(
+            units=written or self.assistant.index.catalog.sentence_count(),
+            seconds=report.seconds if report else 0.0,
+            reused=written == 0,
+        )
+        return self.build_stats
+
+    def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
+        answer, passages = self.assistant.ask_ranked(question, history=history, filters=filters, k=RANK_DEPTH)
+        top = answer.citations[0].score if answer.citations else (passages[0].score if passages else 0.0)
+        return SystemOutput(
+            text=answer.text,
+            cited=[Unit(c.article_id, c.sentence) for c in answer.citations],
+            ranked=[Unit(p.article_id, p.sentence) for p in passages],
+            short_answer=answer.short_answer,
+            refused=answer.refused,
+            top_score=top,
+        )
+
+
+class BM25System(QASystem):
+    """BM25 alone over the same sentences (our FTS5 index): no vectors, no scoring on top."""
+
+    def __init__(self, assistant: Any, name: str = "bm25") -> None:
+        super().__init__(name)
+        self.catalog = assistant.index.catalog
+        self.build_stats = BuildStats(reused=True, note="the FTS5 index of ours")
+
+    def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
+        hits = self.catalog.search(list(analyse(question).stems), RANK_DEPTH, filters)
+        rows = self.catalog.sentences([(article_id, index) for article_id, index, _ in hits])
+        ranked = [Unit(a, rows[(a, i)].text) for a, i, _ in hits if (a, i) in rows]
+        if not ranked:
+            return SystemOutput(text="", cited=[], ranked=[], refused=True)
+        return SystemOutput(text=ranked[0].text, cited=ranked[:1], ranked=ranked, top_score=hits[0][2])
+
+
+class LlamaIndexDefaultSystem(QASystem):
+    """llama-index out of the box: default chunks, Chroma, top-k retriever, answer = top chunk.
+
+    The store persists under `folder`; a marker holding a digest of the documents
+    lets a later run reuse it instead of embedding everything again.
+    """
+
+    def __init__(self, embedder: Any, folder: Path, top_k: int = 10, name: str = "llama-index") -> None:
+        super().__init__(name)
+        self.embedder = embedder
+        self.folder = Path(folder)
+        self.top_k = top_k
+        self._index: Any = None
+
+    def _store(self) -> tuple[Any, Any]:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        client = chromadb.PersistentClient(path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False))
+        collection = client.get_or_create_collection("chunks", embedding_function=None)
+        return collection, ChromaVectorStore(chroma_collection=collection)
+
+    def build(self, documents: Sequence[Article], progress: bool = False) -> BuildStats:
+        from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex
+
+        Settings.llm = None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        marker = self.folder / "built.json"
+        digest = _digest(documents)
+        collection, store = self._store()
+        embed_model = self.embedder.llama_embedding
+        saved = json.loads(marker.read_text()) if marker.exists() else {}
+        if saved.get("digest") == digest and collection.count() == saved.get("chunks"):
+            self._index = VectorStoreIndex.from_vector_store(store, embed_model=embed_model)
+            self.build_stats = BuildStats(
+                units=saved["chunks"], seconds=saved["seconds"], reused=True, unit_name="chunks"
+            )
+            return self.build_stats
+        if collection.count():  # documents changed: start again rather than mix versions
+            collection.delete(ids=collection.get(include=[])["ids"])
+        docs = [Document(text=a.text, id_=a.id, metadata={"title": a.title}) for a in documents]
+        started = time.perf_counter()
+        self._index = VectorStoreIndex.from_documents(
+            docs,
+            storage_context=StorageContext.from_defaults(vector_store=store),
+            embed_model=embed_model,
+            show_progress=progress,
+        )
+        seconds = time.perf_counter() - started
+        chunks = collection.count()
+        marker.write_text(json.dumps({"digest": digest, "chunks": chunks, "seconds": seconds}))
+        self.build_stats = BuildStats(units=chunks, seconds=seconds, unit_name="chunks")
+        return self.build_stats
+
+    def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
+        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+        if self._index is None:
+            raise RuntimeError("build() the llama-index baseline before asking it questions")
+        metadata_filters = None
+        if filters.article_ids:
+            metadata_filters = MetadataFilters(
+                filters=[MetadataFilter(key="document_id", value=list(filters.article_ids), operator=FilterOperator.IN)]
+            )
+        retriever = self._index.as_retriever(similarity_top_k=self.top_k, filters=metadata_filters)
+        nodes = retriever.retrieve(question)
+        ranked = [Unit(str(n.node.ref_doc_id), n.node.get_content()) for n in nodes]
+        if not ranked:
+            return SystemOutput(text="", cited=[], ranked=[], refused=True)
+        return SystemOutput(text=ranked[0].text, cited=ranked[:1], ranked=ranked, top_score=float(nodes[0].score or 0))
+
+
+def _digest(documents: Sequence[Article]) -> str:
+    hasher = hashlib.sha256()
+    for article in documents:
+        hasher.update(article.id.encode())
+        hasher.update(hashlib.sha256(article.text.encode()).digest())
+    return hasher.hexdigest()
