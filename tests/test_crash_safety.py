@@ -60,3 +60,34 @@ def test_killed_ingest_recovers_to_the_clean_result(tmp_path, make_assistant):
     assert resumed.counts()["vectors"] == resumed.counts()["sentences"]
     hit = resumed.retrieve("Record number 299 closes", k=1)[0]
     assert hit.article_id == "synthetic-00299"
+
+
+def test_a_failed_background_write_is_raised_and_repaired_on_reopen(tmp_path, make_assistant, embedder, monkeypatch):
+    """Batches are stored on a writer thread while the next is encoded: a failure there
+    must reach the caller, and the failed batch must be repaired, not half-indexed."""
+    from assistant import Assistant
+    from assistant.index import SentenceIndex
+    from assistant.schema import Article
+
+    articles = [Article(id=r["id"], text=r["text"], title=r["title"]) for r in synthetic_articles(40)]
+    assistant = make_assistant("pipelined", ingest_batch_articles=10)
+    real_store = SentenceIndex.store
+    stored: list[int] = []
+
+    def failing_store(self, batch, vectors):
+        if len(stored) == 2:
+            raise OSError("disk full")
+        stored.append(len(batch))
+        return real_store(self, batch, vectors)
+
+    monkeypatch.setattr(SentenceIndex, "store", failing_store)
+    with pytest.raises(OSError, match="disk full"):
+        assistant.ingest(articles)
+    monkeypatch.undo()
+    assert stored == [10, 10]
+
+    reopened = Assistant.open(index="pipelined", index_dir=tmp_path / "indexes", embedder=embedder)
+    assert reopened.counts()["articles"] == 20 and reopened.index.catalog.pending_ids() == []
+    report = reopened.ingest(articles)
+    assert len(report.unchanged) == 20 and len(report.added) == 20
+    assert reopened.counts()["vectors"] == reopened.counts()["sentences"] == 40 * 9
