@@ -144,6 +144,12 @@ def _figure(columns: int = 1) -> Any:
     return plt, *plt.subplots(1, columns, figsize=(5.5 * columns, 4), squeeze=False)
 
 
+def _save(plt: Any, fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _plot_recall(run: EvalRun, path: Path) -> None:
     plt, fig, axes = _figure(2)
     for ax, kind in zip(axes[0], ("sentence", "article"), strict=True):
@@ -154,9 +160,7 @@ def _plot_recall(run: EvalRun, path: Path) -> None:
         ax.set(title=f"gold {kind} within the top k", xlabel="k", ylabel="recall (%)", ylim=(0, 100))
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _plot_latency(run: EvalRun, path: Path) -> None:
@@ -170,9 +174,7 @@ def _plot_latency(run: EvalRun, path: Path) -> None:
         ax.hist([r.seconds * 1000 for r in summary.items], bins=bins, alpha=0.55, label=name)
     ax.set(xscale="log", xlabel="ms per question (log scale)", ylabel="questions", title="latency per question")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _plot_types(run: EvalRun, path: Path) -> None:
@@ -190,6 +192,4 @@ def _plot_types(run: EvalRun, path: Path) -> None:
     ax.set_xticks(np.arange(len(types)) + width * (len(names) - 1) / 2, types, rotation=30, ha="right")
     ax.set(ylabel="answer hit (%)", ylim=(0, 100), title="answer hit by question type")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
