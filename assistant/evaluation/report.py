@@ -13,6 +13,7 @@ from assistant.evaluation.systems import BuildStats
 # (label, key in EvalSummary, how to show it)
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("answer hit (gold answer in the answer)", "answer_hit", "pct"),
+    ("answer length, median words", "answer_words_p50", "int"),
     ("gold answer in the first cited unit", "first_citation_hit", "pct"),
     ("short answer EM", "short_em", "pct"),
     ("short answer F1", "short_f1", "pct"),
@@ -39,7 +40,7 @@ def _show(value: Any, kind: str) -> str:
         return "–"
     if kind == "pct":
         return f"{100 * value:.1f}"
-    if kind == "ms":
+    if kind in ("ms", "int"):
         return f"{value:.0f}"
     return f"{value:.3f}"
 

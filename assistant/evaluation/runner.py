@@ -46,6 +46,7 @@ class ItemResult:
     article_rank: int | None = None  # 1-based rank of the gold article among retrieved articles
     has_support: bool = False
     has_article: bool = False
+    answer_words: int = 0  # how much the user must read: a long chunk "contains" more answers
 
 
 @dataclass
@@ -74,6 +75,7 @@ class EvalSummary:
     article_recall_at_5: float | None = None
     article_recall_at_10: float | None = None
     article_mrr: float | None = None
+    answer_words_p50: float = 0.0
     items: list[ItemResult] = field(default_factory=list, repr=False)
 
     def to_dict(self, with_items: bool = False) -> dict[str, Any]:
@@ -166,6 +168,7 @@ def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult
         article_rank=first_rank([a == item.article_id for a in articles]) if item.article_id else None,
         has_support=item.answerable and bool(gold),
         has_article=item.answerable and bool(item.article_id),
+        answer_words=len(output.text.split()) if not output.refused else 0,
     )
 
 
@@ -222,5 +225,6 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
         article_recall_at_5=ranked("article", 5),
         article_recall_at_10=ranked("article", 10),
         article_mrr=ranked("article", None),
+        answer_words_p50=float(np.percentile([r.answer_words for r in results if not r.refused] or [0], 50)),
         items=results,
     )
