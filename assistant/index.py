@@ -11,8 +11,8 @@ With a Chroma server, the server is the source of truth and the local catalog
 (articles + BM25) is a cache of it: every write stamps the collection with a new
 generation token, and on open (or `assistant sync`) a catalog whose token or
 sentence count differs from the server's is reconciled from the server's records,
-which carry everything needed (sentence text, offsets, window, article metadata,
-content hash, and the article text on sentence 0).
+which carry everything needed (sentence text and offsets on every record; the
+article's text, metadata and content hash on its first sentence).
 
 Format versions (SQLite `user_version`): 1 stored one vector per sentence *window*;
 2 stores one vector per sentence. A version-1 index is re-embedded from its
@@ -163,7 +163,7 @@ class SentenceIndex:
             if mine and not digest and mine[1] == len(records):
                 continue  # records from before hashes were stored: the local copy is the better one
             if mine != (digest, len(records)):
-                rebuilt.append(_article_from_records(article_id, digest, records))
+                rebuilt.append(_article_from_records(article_id, digest, records, self.settings.window_size))
                 report.pulled.append(article_id)
         if report.dropped:
             self.catalog.delete_articles(report.dropped)
@@ -200,29 +200,28 @@ class SentenceIndex:
         return len(vectors)
 
     def _nodes(self, batch: list[PreparedArticle], vectors: np.ndarray) -> list[object]:
+        """One node per sentence. Every record carries what filters need (source, dates);
+        the first sentence of an article also carries the article (text, title, url, hash),
+        which is all a catalog rebuilt from the store needs. Less metadata, cheaper writes."""
         nodes = []
         row = 0
         for item in batch:
             a = item.article
-            for sentence, window in zip(item.sentences, item.windows, strict=True):
-                node = sentence_node(
-                    a.id,
-                    sentence.index,
-                    sentence.text,
-                    sentence.start,
-                    sentence.end,
-                    {
-                        "title": a.title,
+            for sentence in item.sentences:
+                metadata: dict[str, Any] = {
+                    "date_int": date_to_int(a.date) or 0,
+                    "source": a.source,
+                }
+                if sentence.index == 0:
+                    metadata |= {
                         "date": a.date or "",
-                        "date_int": date_to_int(a.date) or 0,
-                        "source": a.source,
+                        "title": a.title,
                         "url": a.url,
                         "category": a.category,
                         "content_hash": item.content_hash,
-                        "window": window,
-                        **({"article_text": a.text} if sentence.index == 0 else {}),
-                    },
-                )
+                        "article_text": a.text,
+                    }
+                node = sentence_node(a.id, sentence.index, sentence.text, sentence.start, sentence.end, metadata)
                 node.embedding = vectors[row].tolist()
                 nodes.append(node)
                 row += 1
@@ -248,7 +247,7 @@ class SentenceIndex:
 
 
 def _article_from_records(
-    article_id: str, digest: str, records: list[tuple[str, dict[str, Any]]]
+    article_id: str, digest: str, records: list[tuple[str, dict[str, Any]]], window_size: int
 ) -> tuple[Article, str, list[Sentence], list[str]]:
     """Catalog rows for one article rebuilt from its vector-store records."""
     first = records[0][1]
@@ -269,7 +268,7 @@ def _article_from_records(
         category=str(first.get("category") or ""),
         origin="vector store",
     )
-    return article, digest, sentences, [str(m.get("window") or t) for t, m in records]
+    return article, digest, sentences, [sentence_window(sentences, s.index, window_size) for s in sentences]
 
 
 def _offsets(metadata: dict[str, Any]) -> tuple[int, int]:

@@ -2,8 +2,9 @@
 
 Decides for each article whether it is new, changed, unchanged or a duplicate,
 then writes new and changed ones in batches so embedding runs at full batch size.
-Writes are pipelined: while one batch is stored (Chroma + SQLite, on a writer
-thread), the next is split and encoded, so the encoder rarely waits on storage.
+Three stages overlap, one thread each: while batch n is encoded (main thread),
+batch n+1 is checked and split into sentences (preparer) and batch n-1 is written
+to Chroma and SQLite (writer), so the encoder rarely waits on anything else.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ class Ingestor:
         self.index = index
         self.batch_articles = batch_articles
         self.progress = progress
-        self._writer: ThreadPoolExecutor | None = None  # one per run, see _run
-        self._in_flight: Future[None] | None = None  # the batch being stored
+        self._preparer: ThreadPoolExecutor | None = None  # one of each per run, see _run
+        self._writer: ThreadPoolExecutor | None = None
+        self._queued: Future[tuple[list[PreparedArticle], set[str]]] | None = None  # being split
+        self._in_flight: Future[None] | None = None  # being stored
 
     def ingest_paths(self, paths: Iterable[str | Path]) -> IngestReport:
         return self._run(load_articles(paths))
@@ -43,6 +46,7 @@ class Ingestor:
         seen_hashes: dict[str, str] = {}
         pending: list[Article] = []
         bar = tqdm(desc="Ingesting", unit=" articles", disable=not self.progress, dynamic_ncols=True)
+        self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
         try:
             for item in items:
@@ -59,12 +63,14 @@ class Ingestor:
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_articles:
-                    self._flush(pending, report)
+                    self._submit(pending, report)
                     bar.set_postfix(sentences=report.sentences_indexed)
                     pending = []
-            self._flush(pending, report)
+            self._submit(pending, report)
+            self._submit([], report)  # pushes the last batch through encoding
             self._wait_for_writer()
         finally:
+            self._preparer.shutdown(wait=True, cancel_futures=True)
             self._writer.shutdown(wait=True)  # a batch being stored is finished, never cut off
             bar.close()
         report.seconds = time.perf_counter() - started
@@ -83,9 +89,28 @@ class Ingestor:
         seen_hashes[digest] = article.id
         return None
 
-    def _flush(self, articles: list[Article], report: IngestReport) -> None:
-        if not articles:
+    def _submit(self, articles: list[Article], report: IngestReport) -> None:
+        """Queue a batch for splitting, then encode the batch queued before it and hand it to the writer."""
+        assert self._preparer is not None and self._writer is not None
+        previous = self._queued
+        self._queued = self._preparer.submit(self._prepare, articles, report) if articles else None
+        if previous is None:
             return
+        to_write, updated = previous.result()
+        if not to_write:
+            return
+        vectors = self.index.embed(to_write)
+        self._wait_for_writer()
+
+        def store() -> None:
+            report.sentences_indexed += self.index.store(to_write, vectors)
+            for item in to_write:
+                (report.updated if item.article.id in updated else report.added).append(item.article.id)
+
+        self._in_flight = self._writer.submit(store)
+
+    def _prepare(self, articles: list[Article], report: IngestReport) -> tuple[list[PreparedArticle], set[str]]:
+        """Sort a batch into unchanged / twin / to write, and split the ones to write into sentences."""
         catalog = self.index.catalog
         known = catalog.hashes(a.id for a in articles)
         to_write: list[PreparedArticle] = []
@@ -108,18 +133,7 @@ class Ingestor:
             if previous is not None:
                 updated.add(article.id)
             to_write.append(prepared)
-        if not to_write:
-            return
-        vectors = self.index.embed(to_write)  # overlaps with the previous batch being stored
-        self._wait_for_writer()
-
-        def store() -> None:
-            report.sentences_indexed += self.index.store(to_write, vectors)
-            for item in to_write:
-                (report.updated if item.article.id in updated else report.added).append(item.article.id)
-
-        assert self._writer is not None
-        self._in_flight = self._writer.submit(store)
+        return to_write, updated
 
     def _wait_for_writer(self) -> None:
         """Let the batch being stored finish; its error, if any, is raised here."""
