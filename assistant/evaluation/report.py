@@ -192,5 +192,5 @@ def _plot_types(run: EvalRun, path: Path) -> None:
         ax.bar(np.arange(len(types)) + offset * width, values, width, label=name)
     ax.set_xticks(np.arange(len(types)) + width * (len(names) - 1) / 2, types, rotation=30, ha="right")
     ax.set(ylabel="answer hit (%)", ylim=(0, 100), title="answer hit by question type")
-    ax.legend()
+    ax.legend(ncols=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)  # clear of the bars
     _save(plt, fig, path)
