@@ -184,11 +184,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
     systems = [name.strip() for name in args.systems.split(",") if name.strip()]
-    from assistant.evaluation.harness import SYSTEM_NAMES, run_evaluation
+    from assistant.evaluation.harness import check_systems, run_evaluation
 
-    unknown = sorted(set(systems) - set(SYSTEM_NAMES)) or ([] if systems else ["(none)"])
-    if unknown:
-        raise _UsageError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
+    try:
+        check_systems(systems)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
     from assistant.evaluation import load_dataset
     from assistant.evaluation.report import print_table
 

@@ -177,11 +177,6 @@ class SentenceIndex:
         self.vectors.set_generation(token)
         self.catalog.set_meta(SYNCED_GENERATION, token)
 
-    def write(self, batch: list[PreparedArticle]) -> int:
-        """Embed and store a batch of articles (replacing older versions); returns sentences written."""
-        batch = [item for item in batch if item.sentences]
-        return self.store(batch, self.embed(batch)) if batch else 0
-
     def embed(self, batch: list[PreparedArticle]) -> np.ndarray:
         """Mark the batch pending (so a crash from here on is repaired on open), then encode it.
 

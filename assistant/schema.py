@@ -137,15 +137,16 @@ class SearchFilters:
             return cls()
         if isinstance(data, SearchFilters):
             return data
-        sources = data.get("sources") or data.get("source") or ()
-        if isinstance(sources, str):
-            sources = (sources,)
-        article_ids = data.get("article_ids") or ()
-        if isinstance(article_ids, str):
-            article_ids = (article_ids,)
         return cls(
-            tuple(str(s) for s in sources),
+            _strings(data.get("sources") or data.get("source")),
             data.get("date_from"),
             data.get("date_to"),
-            tuple(str(a) for a in article_ids),
+            _strings(data.get("article_ids")),
         )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """One string or a list of them, as a tuple (filters accept either)."""
+    if not value:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)

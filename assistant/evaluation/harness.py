@@ -88,10 +88,15 @@ def stored_documents(assistant: Any) -> list[Article]:
     ]
 
 
-def make_systems(names: Sequence[str], assistant: Any) -> list[QASystem]:
-    unknown = [n for n in names if n not in SYSTEM_NAMES]
+def check_systems(names: Sequence[str]) -> None:
+    """Refuse unknown or missing system names before anything heavy is loaded."""
+    unknown = sorted(set(names) - set(SYSTEM_NAMES)) or ([] if names else ["(none)"])
     if unknown:
         raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
+
+
+def make_systems(names: Sequence[str], assistant: Any) -> list[QASystem]:
+    check_systems(names)
     made: dict[str, QASystem] = {}
     for name in names:
         if name == "ours":

@@ -128,9 +128,9 @@ def _markdown(run: EvalRun) -> str:
         "| type | questions | " + " | ".join(names) + " |",
         "|---|---:|" + "---:|" * len(names),
     ]
-    types = run.summaries[names[0]].by_type()
-    for qtype, info in types.items():
-        hits = [_show(run.summaries[n].by_type().get(qtype, {}).get("answer_hit"), "pct") for n in names]
+    by_type = {n: run.summaries[n].by_type() for n in names}
+    for qtype, info in by_type[names[0]].items():
+        hits = [_show(by_type[n].get(qtype, {}).get("answer_hit"), "pct") for n in names]
         lines.append(f"| {qtype} | {info['questions']} | " + " | ".join(hits) + " |")
     lines += ["", "Per-question results: `items.jsonl`; all figures: `report.json`.", ""]
     return "\n".join(lines)
@@ -184,11 +184,11 @@ def _plot_types(run: EvalRun, path: Path) -> None:
     plt, fig, axes = _figure()
     ax = axes[0][0]
     names = list(run.summaries)
-    types = list(run.summaries[names[0]].by_type())
+    by_type = {n: run.summaries[n].by_type() for n in names}
+    types = list(by_type[names[0]])
     width = 0.8 / max(len(names), 1)
     for offset, name in enumerate(names):
-        by_type = run.summaries[name].by_type()
-        values = [100 * by_type.get(t, {}).get("answer_hit", 0.0) for t in types]
+        values = [100 * by_type[name].get(t, {}).get("answer_hit", 0.0) for t in types]
         ax.bar(np.arange(len(types)) + offset * width, values, width, label=name)
     ax.set_xticks(np.arange(len(types)) + width * (len(names) - 1) / 2, types, rotation=30, ha="right")
     ax.set(ylabel="answer hit (%)", ylim=(0, 100), title="answer hit by question type")
