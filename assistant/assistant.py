@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import ExtractiveAnswerer
+from assistant.answer import build_answerer
 from assistant.chat import condense
 from assistant.config import Settings
 from assistant.embed import Embedder, get_embedder
@@ -35,7 +36,7 @@ class Assistant:
             candidates=self.settings.rerank_candidates,
             window_size=self.settings.window_size,
         )
-        self.answerer = ExtractiveAnswerer(self.settings.refusal_threshold, self.settings.max_answer_sentences)
+        self.answerer = build_answerer(self.settings)
         self._write_lock = threading.Lock()  # one writer at a time when a server shares this object
 
     @classmethod
@@ -109,12 +110,20 @@ class Assistant:
         standalone = condense(text, history)
         parsed = analyse(standalone)
         passages = self.retriever.retrieve(parsed, k=max(k, ANSWER_CANDIDATES), filters=filters)
-        answer = self.answerer.answer(parsed, passages[:ANSWER_CANDIDATES])
+        ranking = self.answerer.rank(parsed, passages[:ANSWER_CANDIDATES])
+        answer = self.answerer.compose(parsed, ranking)
+        passages = ranking.passages + passages[len(ranking.passages) :]
         if standalone != text:
             from dataclasses import replace
 
             answer = replace(answer, question=text, standalone_question=standalone)
         return answer, passages[:k]
+
+    def with_answerer(self, kind: str) -> Assistant:
+        """The same index and retriever with another answerer ("reader" or "heuristic"), for comparisons."""
+        twin = copy.copy(self)
+        twin.answerer = build_answerer(self.settings, kind)
+        return twin
 
     def as_llama_retriever(self, k: int = 5, filters: SearchFilters | dict | None = None) -> Any:
         """This retriever as a llama-index BaseRetriever (NodeWithScore per sentence)."""

