@@ -90,8 +90,9 @@ class ExtractiveAnswerer(Answerer):
 class ReaderAnswerer(Answerer):
     """Our trained reader rescores the top candidates and reads the short answer from them.
 
-    A passage's score becomes the reader's probability that it answers the question;
-    the retrieval score is kept in `scores["retrieval"]`.
+    A passage's score becomes the probability that it answers the question, from the
+    reader's relevance and the retrieval score combined as calibrated on held-out data;
+    both inputs are kept in `scores`.
     """
 
     support_margin = 0.25
@@ -100,14 +101,17 @@ class ReaderAnswerer(Answerer):
         super().__init__(refusal_threshold, max_sentences)
         self.reader = reader
         self.candidates = candidates
+        self.score_weights = reader.config.get("score_weights")
 
     def _rank(self, question: Question, passages: list[Passage]) -> Ranking:
+        from assistant.reader.reader import combined_score
+
         read = passages[: self.candidates]
         readings = self.reader.read(question.text, [p.sentence for p in read], [context_of(p) for p in read])
         rescored = [
             replace(
                 p,
-                score=round(r.relevance, 4),
+                score=round(combined_score(r.relevance, p.score, self.score_weights), 4),
                 scores={**p.scores, "retrieval": p.score, "reader": round(r.relevance, 4)},
             )
             for p, r in zip(read, readings, strict=True)

@@ -1,93 +1,112 @@
-"""Choose the reader's refusal threshold on held-out SQuAD train articles and store it with the weights.
+"""Fit how reader and retrieval scores combine, and the refusal threshold, on held-out SQuAD train articles.
 
-Answerable case: a held-out question with the sentences of its own paragraph.
-Unanswerable case: the same question with the ten sentences of *other* held-out
-articles that BM25 ranks highest for it (on topic, but not the answer's article).
-The threshold that maximises accuracy over both is written into reader.json.
+The held-out articles (never trained on) are split in two; one half is indexed in a
+real on-disk index. Questions about that half are answerable, questions about the
+other half are not (their article is absent). For every question the assistant's
+retrieval gives its candidates and the reader reads them; then
+- a logistic regression over (reader logit, retrieval score) learns which candidate
+  holds the answer: that is the score the assistant ranks and refuses on;
+- the refusal threshold on the best candidate's score is the cut that maximises
+  accuracy (answerable answered, unanswerable refused).
+Both go into the reader's reader.json.
 
-    python -m eval.calibrate_reader [--weights assistant/reader/weights] [--questions 600]
+    python -m eval.calibrate_reader [--weights assistant/reader/weights] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import sqlite3
+import tempfile
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
+from assistant.answer import context_of
 from assistant.config import _default_model_path
+from assistant.evaluation.metrics import normalise_answer
 from assistant.reader import shipped_weights
-from assistant.reader.inputs import ReaderInput
 from assistant.reader.model import CONFIG_FILE
-from assistant.reader.reader import load_reader
+from assistant.reader.reader import combined_score, load_reader, logit
+from assistant.schema import Article
 from eval.calibrate_refusal import sweep
-from eval.reader_data import DevQuestion, held_out_questions, words
+from eval.reader_data import held_out_paragraphs
 
-DISTRACTORS = 10
-
-
-def distractors(questions: list[DevQuestion]) -> list[list[ReaderInput]]:
-    """For each question, the best BM25 sentences from other held-out articles."""
-    lexicon = sqlite3.connect(":memory:")
-    lexicon.execute("CREATE VIRTUAL TABLE s USING fts5(text, context UNINDEXED, article UNINDEXED)")
-    seen: set[tuple[int, str]] = set()
-    for q in questions:
-        for c in q.candidates:
-            if (q.article, c.sentence) not in seen:
-                seen.add((q.article, c.sentence))
-                lexicon.execute("INSERT INTO s VALUES (?, ?, ?)", (c.sentence, c.context, q.article))
-    result = []
-    for q in questions:
-        terms = " OR ".join(f'"{w}"' for w in sorted(words(q.question)))
-        rows = (
-            lexicon.execute(
-                "SELECT text, context FROM s WHERE s MATCH ? AND article != ? ORDER BY rank LIMIT ?",
-                (terms, q.article, DISTRACTORS),
-            ).fetchall()
-            if terms
-            else []
-        )
-        result.append([ReaderInput(q.question, text, context) for text, context in rows])
-    return result
+CANDIDATES = 10
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", type=Path, default=shipped_weights())
-    parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7, help="the seed the reader was trained with")
+    parser.add_argument("--questions", type=int, default=1000, help="spread evenly over the held-out questions")
     args = parser.parse_args()
 
-    questions = held_out_questions(args.seed)
-    random.Random(args.seed).shuffle(questions)
-    questions = questions[: args.questions]
-    others = distractors(questions)
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant import Assistant
+
+    paragraphs = held_out_paragraphs(args.seed)
+    articles = sorted({number for number, _, _ in paragraphs})
+    indexed = set(articles[::2])
     reader = load_reader(args.weights, _default_model_path())
-    scores: list[tuple[float, bool]] = []
-    for question, wrong in tqdm(list(zip(questions, others, strict=True)), desc="scoring", unit="question"):
-        scores.append((max(r.relevance for r in reader.read_inputs(question.candidates)), True))
-        if wrong:
-            scores.append((max(r.relevance for r in reader.read_inputs(wrong)), False))
-    threshold, accuracy = sweep(scores)
-    refused = [not answerable for score, answerable in scores if score < threshold]
-    unanswerable = sum(1 for _, answerable in scores if not answerable)
+    features, labels, per_question = [], [], []
+    with tempfile.TemporaryDirectory() as folder:
+        assistant = Assistant.open(index="calibration", index_dir=folder, answerer="heuristic")
+        assistant.ingest(
+            [
+                Article(id=f"dev-{number}-{n}", text=p["context"], title=title)
+                for n, (number, title, p) in enumerate(paragraphs)
+                if number in indexed
+            ],
+            progress=True,
+        )
+        every = [(qa, number in indexed) for number, _, p in paragraphs for qa in p["qas"]]
+        step = max(1, len(every) // args.questions)
+        questions = every[::step]
+        for qa, answerable in tqdm(questions, desc="retrieve + read", unit="question"):
+            passages = assistant.retrieve(qa["question"], k=CANDIDATES)
+            if not passages:
+                continue
+            readings = reader.read(qa["question"], [p.sentence for p in passages], [context_of(p) for p in passages])
+            golds = {normalise_answer(a["text"]) for a in qa["answers"]}
+            rows = []
+            for passage, reading in zip(passages, readings, strict=True):
+                holds = answerable and any(g and g in normalise_answer(passage.sentence) for g in golds)
+                rows.append([reading.relevance, passage.score])
+                labels.append(int(holds))
+            features.extend(rows)
+            per_question.append((rows, answerable))
+    model = LogisticRegression().fit(np.array([[logit(r), s] for r, s in features]), np.array(labels))
+    weights = {
+        "reader": float(model.coef_[0][0]),
+        "retrieval": float(model.coef_[0][1]),
+        "bias": float(model.intercept_[0]),
+    }
+
+    best_scores = [
+        (max(combined_score(r, s, weights) for r, s in rows), answerable) for rows, answerable in per_question
+    ]
+    threshold, accuracy = sweep(best_scores)
+    refused = [not answerable for score, answerable in best_scores if score < threshold]
+    unanswerable = sum(1 for _, answerable in best_scores if not answerable)
     calibration = {
         "threshold": threshold,
         "accuracy": round(accuracy, 4),
         "refusal_precision": round(sum(refused) / max(len(refused), 1), 4),
         "refusal_recall": round(sum(refused) / max(unanswerable, 1), 4),
-        "answerable": len(scores) - unanswerable,
+        "answerable": len(best_scores) - unanswerable,
         "unanswerable": unanswerable,
+        "candidates": len(labels),
     }
-    print(json.dumps(calibration))
+    print("score weights:", json.dumps(weights))
+    print("refusal:", json.dumps(calibration))
     config_path = args.weights / CONFIG_FILE
     config = json.loads(config_path.read_text(encoding="utf-8"))
-    config.update(refusal_threshold=threshold, refusal_calibration=calibration)
+    config.update(score_weights=weights, refusal_threshold=threshold, refusal_calibration=calibration)
     config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    print(f"refusal threshold {threshold:.4f} written to {config_path}")
+    print(f"written to {config_path}")
     return 0
 
 

@@ -161,6 +161,17 @@ def split_topics(path: Path, rng: random.Random, dev_share: float) -> list[tuple
     return [(rng.random() < dev_share, topic) for topic in topics]
 
 
+def held_out_paragraphs(seed: int, dev_share: float = DEV_SHARE) -> list[tuple[int, str, dict]]:
+    """(article number, article title, SQuAD paragraph) for every paragraph of the dev split."""
+    topics = split_topics(SHARED_QA / "squad_train_v1.1.json.gz", random.Random(seed), dev_share)
+    return [
+        (number, topic.get("title", ""), paragraph)
+        for number, (held_out, topic) in enumerate(topics)
+        if held_out
+        for paragraph in topic["paragraphs"]
+    ]
+
+
 def held_out_questions(seed: int, dev_share: float = DEV_SHARE) -> list[DevQuestion]:
     """Only the dev split, rebuilt exactly as `build(…, seed)` holds it out (for calibration)."""
     questions = []

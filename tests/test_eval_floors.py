@@ -21,3 +21,14 @@ def test_demo_eval_set_meets_floors(demo_assistant):
     floors = json.loads((REPO / "eval" / "floors.json").read_text())["demo_qa"]
     below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
     assert not below, f"metrics below their floors (measured, floor): {below}"
+
+
+def test_reader_passes_more_demo_questions_than_the_heuristics(demo_assistant):
+    items = load_qa(REPO / "eval" / "demo_qa.jsonl")
+    reader = {item.id: item for item in evaluate(demo_assistant, items).items}
+    heuristic = {item.id: item for item in evaluate(demo_assistant.with_answerer("heuristic"), items).items}
+    lost = [(i, reader[i].question) for i in reader if heuristic[i].passed and not reader[i].passed]
+    gained = [i for i in reader if reader[i].passed and not heuristic[i].passed]
+    floors = json.loads((REPO / "eval" / "floors.json").read_text())["demo_qa_reader_vs_heuristic"]
+    assert len(lost) <= floors["max_lost"], f"the reader fails more questions the heuristic passes: {lost}"
+    assert len(gained) >= floors["min_gained"], f"the reader gains only {len(gained)} questions"

@@ -9,8 +9,8 @@ import pytest
 
 from assistant.cli import main
 from assistant.evaluation import load_qa, run_evaluation
-from assistant.evaluation.datasets import QADataset
-from assistant.evaluation.harness import spread, stored_documents
+from assistant.evaluation.datasets import QADataset, QAItem
+from assistant.evaluation.harness import asked_since, spread, stored_documents
 from assistant.evaluation.metrics import contains_sentence, first_rank, mean_reciprocal_rank, recall_at
 from assistant.evaluation.systems import AssistantSystem, BM25System, LlamaIndexDefaultSystem
 from assistant.schema import SearchFilters
@@ -43,16 +43,29 @@ def test_limit_spreads_questions_over_the_whole_set():
     assert spread(items, None) == items
 
 
+def test_since_keeps_only_questions_asked_on_or_after_the_date():
+    items = [
+        QAItem("a", "q?", ["x"], date="2023-12-29"),
+        QAItem("b", "q?", ["x"], date="2024-01-05"),
+        QAItem("c", "q?", ["x"]),
+    ]
+    assert [i.id for i in asked_since(items, "2024-01-01")] == ["b"]
+    assert asked_since(items, None) == items
+    with pytest.raises(ValueError, match="no question in this set is dated 2025-01-01 or later"):
+        asked_since(items, "2025-01-01")
+
+
 @pytest.fixture(scope="module")
 def demo_run(demo_assistant, tmp_path_factory):
     report = tmp_path_factory.mktemp("report")
     dataset = QADataset("demo_qa", load_qa(DEMO_QA))
-    return run_evaluation(dataset, assistant=demo_assistant, report_dir=report, progress=False), report
+    systems = ("ours", "heuristic", "llama-index", "bm25")
+    return run_evaluation(dataset, assistant=demo_assistant, report_dir=report, progress=False, systems=systems), report
 
 
-def test_all_three_systems_answer_the_same_questions(demo_run):
+def test_all_systems_answer_the_same_questions(demo_run):
     run, _ = demo_run
-    assert set(run.summaries) == {"ours", "llama-index", "bm25"}
+    assert set(run.summaries) == {"ours", "heuristic", "llama-index", "bm25"}
     counts = {name: s.questions for name, s in run.summaries.items()}
     assert set(counts.values()) == {len(load_qa(DEMO_QA))}
     ours, llama, bm25 = (run.summaries[n] for n in ("ours", "llama-index", "bm25"))
@@ -73,14 +86,15 @@ def test_report_files_are_written_and_readable(demo_run):
     assert data["systems"]["ours"]["answer_hit"] == run.summaries["ours"].answer_hit
     assert data["systems"]["ours"]["by_type"]["who"]["questions"] > 0
     markdown = (folder / "report.md").read_text()
-    assert "| metric | ours | llama-index | bm25 |" in markdown and "sentence recall@5" in markdown
+    assert "| metric | ours | heuristic | llama-index | bm25 |" in markdown and "sentence recall@5" in markdown
+    assert "## ours against heuristic, question by question" in markdown
     for picture in ("recall_at_k.png", "latency.png", "accuracy_by_type.png"):
         assert f"]({picture})" in markdown
         head = (folder / picture).read_bytes()[:24]
         width, height = struct.unpack(">II", head[16:24])
         assert head[:8] == b"\x89PNG\r\n\x1a\n" and width > 300 and height > 200
     rows = (folder / "items.jsonl").read_text().splitlines()
-    assert len(rows) == 3 * run.questions
+    assert len(rows) == 4 * run.questions
 
 
 def test_reader_mode_reads_only_the_gold_article(demo_assistant, tmp_path):
@@ -109,6 +123,7 @@ def test_llama_index_baseline_is_reused_when_documents_are_unchanged(demo_assist
         (["eval", "no/such/file.jsonl"], "no such dataset"),
         (["eval", str(DEMO_QA), "--limit", "0"], "--limit must be at least 1"),
         (["eval", str(DEMO_QA), "--systems", "ours,gpt"], "unknown system(s) gpt"),
+        (["eval", str(DEMO_QA), "--since", "last week"], "--since must be a date"),
     ],
 )
 def test_eval_cli_rejects_bad_arguments_before_loading_anything(argv, message, capsys):

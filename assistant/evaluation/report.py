@@ -136,8 +136,30 @@ def _markdown(run: EvalRun) -> str:
     for qtype, info in by_type[names[0]].items():
         hits = [_show(by_type[n].get(qtype, {}).get("answer_hit"), "pct") for n in names]
         lines.append(f"| {qtype} | {info['questions']} | " + " | ".join(hits) + " |")
+    lines += _differences(run, "ours", "heuristic")
     lines += ["", "Per-question results: `items.jsonl`; all figures: `report.json`.", ""]
     return "\n".join(lines)
+
+
+def _differences(run: EvalRun, first: str, second: str, shown: int = 20) -> list[str]:
+    """Questions one system passes (gold sentence cited first, or rightly refused) and the other fails."""
+    if first not in run.summaries or second not in run.summaries:
+        return []
+    other = {item.id: item for item in run.summaries[second].items}
+    gained = [i for i in run.summaries[first].items if i.passed and not other[i.id].passed]
+    lost = [i for i in run.summaries[first].items if not i.passed and other[i.id].passed]
+    lines = [
+        "",
+        f"## {first} against {second}, question by question",
+        "",
+        f"Passed (gold sentence cited first, or rightly refused) by {first} only: {len(gained)}; "
+        f"by {second} only: {len(lost)}.",
+    ]
+    for title, items in ((f"Passed by {second} only", lost), (f"Passed by {first} only", gained)):
+        if items:
+            lines += ["", f"{title} (first {min(shown, len(items))}):", ""]
+            lines += [f"- `{i.id}` {i.question}" for i in items[:shown]]
+    return lines
 
 
 def _figure(columns: int = 1) -> Any:

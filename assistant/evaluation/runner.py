@@ -48,6 +48,11 @@ class ItemResult:
     has_article: bool = False
     answer_words: int = 0  # how much the user must read: a long chunk "contains" more answers
 
+    @property
+    def passed(self) -> bool:
+        """Answered from the gold sentence (first citation), or rightly refused."""
+        return self.first_citation_gold if self.answerable else self.refused
+
 
 @dataclass
 class EvalSummary:

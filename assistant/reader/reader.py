@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,23 @@ class SentenceReader:
             a, b = offsets[span[0]][0], offsets[span[1]][1]
             readings.append(Reading(probabilities[row], item.sentence[a:b], a, b))
         return readings
+
+
+def combined_score(relevance: float, retrieval: float, weights: dict[str, float] | None) -> float:
+    """The answer probability the assistant ranks and refuses on.
+
+    A logistic model over the reader's logit and the retrieval score, fitted on held-out
+    articles by `python -m eval.calibrate_reader`; without fitted weights, the reader alone.
+    """
+    if not weights:
+        return relevance
+    z = weights["reader"] * logit(relevance) + weights["retrieval"] * retrieval + weights["bias"]
+    return 1 / (1 + math.exp(-z))
+
+
+def logit(probability: float) -> float:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def best_span(start_logits: Any, end_logits: Any, allowed: list[bool]) -> tuple[int, int] | None:
