@@ -172,29 +172,6 @@ def held_out_paragraphs(seed: int, dev_share: float = DEV_SHARE) -> list[tuple[i
     ]
 
 
-def held_out_questions(seed: int, dev_share: float = DEV_SHARE) -> list[DevQuestion]:
-    """Only the dev split, rebuilt exactly as `build(…, seed)` holds it out (for calibration)."""
-    questions = []
-    for article, (held_out, topic) in enumerate(
-        split_topics(SHARED_QA / "squad_train_v1.1.json.gz", random.Random(seed), dev_share)
-    ):
-        if not held_out:
-            continue
-        for paragraph in topic["paragraphs"]:
-            sentences = split_sentences(paragraph["context"])
-            for qa in paragraph["qas"]:
-                answer = qa["answers"][0]
-                start = int(answer["answer_start"])
-                gold = next((s for s in sentences if s.start <= start < s.end), None)
-                if gold is None or start + len(answer["text"]) > gold.end:
-                    continue
-                candidates = [as_input(qa["question"], sentences, s.index) for s in sentences]
-                questions.append(
-                    DevQuestion(qa["question"], [a["text"] for a in qa["answers"]], gold.index, candidates, article)
-                )
-    return questions
-
-
 def _bm25_elsewhere(lexicon: sqlite3.Connection, question: str, paragraph: int) -> tuple[int, int] | None:
     terms = " OR ".join(f'"{w}"' for w in sorted(words(question)))
     if not terms:
