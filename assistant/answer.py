@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.question import Question
+from assistant.reader.reader import combined_score
 from assistant.schema import Answer, Citation, Passage
 from assistant.short_answer import extract
 
@@ -104,8 +105,6 @@ class ReaderAnswerer(Answerer):
         self.score_weights = reader.config.get("score_weights")
 
     def _rank(self, question: Question, passages: list[Passage]) -> Ranking:
-        from assistant.reader.reader import combined_score
-
         read = passages[: self.candidates]
         readings = self.reader.read(question.text, [p.sentence for p in read], [context_of(p) for p in read])
         rescored = [

@@ -6,7 +6,6 @@ Heavy libraries load only inside commands, so `--help` and input errors are inst
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -188,15 +187,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise _UsageError(f"no such dataset: {args.dataset}")
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
-    if args.since:
-        try:
-            dt.date.fromisoformat(args.since)
-        except ValueError as exc:
-            raise _UsageError(f"--since must be a date like 2024-01-01, not {args.since!r}") from exc
     systems = [name.strip() for name in args.systems.split(",") if name.strip()]
-    from assistant.evaluation.harness import check_systems, run_evaluation
+    from assistant.evaluation.harness import check_since, check_systems, run_evaluation
 
     try:
+        check_since(args.since)
         check_systems(systems)
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

@@ -17,14 +17,11 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 SQUAD_DEV = REPO.parent / "shared" / "data" / "qa" / "squad_dev_v1.1.json.gz"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def questions_for(args: argparse.Namespace) -> list[str]:
@@ -77,8 +74,8 @@ def main() -> int:
             row = {
                 "model": name,
                 "candidates": n,
-                "p50_ms": round(percentile(times, 0.5), 1),
-                "p95_ms": round(percentile(times, 0.95), 1),
+                "p50_ms": round(float(np.percentile(times, 50)), 1),
+                "p95_ms": round(float(np.percentile(times, 95)), 1),
                 "mean_candidates": round(statistics.mean(counts), 1),
             }
             rows.append(row)
@@ -92,7 +89,10 @@ def main() -> int:
             started = time.perf_counter()
             variant.ask(question)
             times.append((time.perf_counter() - started) * 1000)
-        asks[kind] = {"p50_ms": round(percentile(times, 0.5), 1), "p95_ms": round(percentile(times, 0.95), 1)}
+        asks[kind] = {
+            "p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1),
+        }
         print(f"whole ask with the {kind}: p50 {asks[kind]['p50_ms']} ms, p95 {asks[kind]['p95_ms']} ms")
     ratio = asks["reader"]["p50_ms"] / max(asks["heuristic"]["p50_ms"], 1e-9)
     print(f"ask p50, reader / heuristic: {ratio:.2f}x")

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from assistant.answer import context_of
 from assistant.config import _default_model_path
+from assistant.evaluation.harness import spread
 from assistant.evaluation.metrics import normalise_answer
 from assistant.reader import shipped_weights
 from assistant.reader.model import CONFIG_FILE
@@ -63,8 +64,7 @@ def main() -> int:
             progress=True,
         )
         every = [(qa, number in indexed) for number, _, p in paragraphs for qa in p["qas"]]
-        step = max(1, len(every) // args.questions)
-        questions = every[::step]
+        questions = spread(every, args.questions)
         for qa, answerable in tqdm(questions, desc="retrieve + read", unit="question"):
             passages = assistant.retrieve(qa["question"], k=CANDIDATES)
             if not passages:

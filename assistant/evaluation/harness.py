@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.articles import slugify
 from assistant.evaluation.datasets import QADataset, QAItem, load_dataset
@@ -31,6 +31,7 @@ from assistant.schema import Article
 SYSTEM_NAMES = ("ours", "heuristic", "llama-index", "bm25")
 DEFAULT_SYSTEMS = ("ours", "llama-index", "bm25")
 MODES = ("open", "reader")
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,7 +72,7 @@ class EvalRun:
         }
 
 
-def spread(items: list[QAItem], limit: int | None) -> list[QAItem]:
+def spread(items: list[T], limit: int | None) -> list[T]:
     """`limit` items evenly spaced over the set (every topic represented), in order."""
     if not limit or limit >= len(items):
         return list(items)
@@ -81,14 +82,21 @@ def spread(items: list[QAItem], limit: int | None) -> list[QAItem]:
     return [items[int(n * step)] for n in range(limit)]
 
 
-def asked_since(items: list[QAItem], since: str | None) -> list[QAItem]:
-    """Questions dated on or after `since` (YYYY-MM-DD): e.g. only those newer than any training data."""
+def check_since(since: str | None) -> None:
+    """Refuse a --since that is not a YYYY-MM-DD date, before anything heavy is loaded."""
     if not since:
-        return list(items)
+        return
     try:
         dt.date.fromisoformat(since)
     except ValueError as exc:
         raise ValueError(f"--since must be a date like 2024-01-01, not {since!r}") from exc
+
+
+def asked_since(items: list[QAItem], since: str | None) -> list[QAItem]:
+    """Questions dated on or after `since` (YYYY-MM-DD): e.g. only those newer than any training data."""
+    if not since:
+        return list(items)
+    check_since(since)
     kept = [item for item in items if item.date and item.date >= since]
     if not kept:
         raise ValueError(f"no question in this set is dated {since} or later")
