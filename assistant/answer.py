@@ -130,7 +130,7 @@ def build_answerer(settings: Settings, kind: str | None = None) -> Answerer:
     kind = kind or settings.answerer
     if kind not in ANSWERERS:
         raise ValueError(f"unknown answerer {kind!r}; choose from {', '.join(ANSWERERS)}")
-    reader = shared_reader(settings.reader_dir) if kind == "reader" else None
+    reader = shared_reader(settings.reader_dir, settings.reader_runtime) if kind == "reader" else None
     if reader is None:
         return ExtractiveAnswerer(settings.refusal_threshold, settings.max_answer_sentences)
     threshold = settings.reader_refusal_threshold
@@ -139,16 +139,17 @@ def build_answerer(settings: Settings, kind: str | None = None) -> Answerer:
     return ReaderAnswerer(reader, threshold, settings.max_answer_sentences, settings.reader_candidates)
 
 
-def shared_reader(folder: Path | None = None) -> Any:
+def shared_reader(folder: Path | None = None, runtime: str = "onnx-int8") -> Any:
     """A reader (the shipped one by default), loaded once per process; None when its files are absent."""
     from assistant.config import _default_model_path
     from assistant.reader import load_default_reader, shipped_weights
 
     folder = Path(folder or shipped_weights())
+    key = f"{folder}:{runtime}"
     with _READERS_LOCK:
-        if str(folder) not in _READERS:
-            _READERS[str(folder)] = load_default_reader(_default_model_path(), folder)
-        return _READERS[str(folder)]
+        if key not in _READERS:
+            _READERS[key] = load_default_reader(_default_model_path(), folder, runtime)
+        return _READERS[key]
 
 
 def context_of(passage: Passage) -> str:

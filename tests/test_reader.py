@@ -129,3 +129,39 @@ def test_weights_for_another_encoder_are_refused(tmp_path: Path) -> None:
     (copy / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ValueError, match="not the encoder"):
         load_reader(copy, _default_model_path())
+
+
+@pytest.fixture(scope="module")
+def fp32_reader():
+    from assistant.reader.reader import load_reader
+
+    return load_reader(shipped_weights(), _default_model_path(), "torch-fp32")
+
+
+def test_onnx_int8_reader_agrees_with_fp32(reader, fp32_reader, geneva_record) -> None:
+    from assistant.reader.runtime import OnnxReaderNetwork
+    from assistant.sentences import split_sentences
+
+    assert isinstance(reader.model, OnnxReaderNetwork)  # the default runtime
+    sentences = [s.text for s in split_sentences(geneva_record["text"])]
+    for question in ("Who mediated the talks?", "Where were the talks held?", "What did the delegations sign?"):
+        fast, exact = reader.read(question, sentences), fp32_reader.read(question, sentences)
+        assert max(abs(a.relevance - b.relevance) for a, b in zip(fast, exact, strict=True)) < 0.15
+        top = max(range(len(sentences)), key=lambda i: exact[i].relevance)
+        picked = max(range(len(sentences)), key=lambda i: fast[i].relevance)
+        assert exact[picked].relevance >= exact[top].relevance - 0.15  # the same sentence, or a near tie
+        assert fast[top].answer == exact[top].answer
+
+
+def test_reader_falls_back_to_pytorch_when_onnx_cannot_be_built(tmp_path: Path, monkeypatch, caplog) -> None:
+    from assistant.reader.reader import load_reader
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(blocked))
+    fallback = load_reader(shipped_weights(), _default_model_path(), "onnx-int8")
+    assert "using PyTorch int8" in caplog.text
+    reading = fallback.read("Who mediated the talks?", [MEDIATED])[0]
+    assert reading.relevance > 0.5 and "Witkoff" in (reading.answer or "")
+    with pytest.raises(ValueError, match="unknown reader runtime"):
+        load_reader(shipped_weights(), _default_model_path(), "gpu")
