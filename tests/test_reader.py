@@ -165,3 +165,16 @@ def test_reader_falls_back_to_pytorch_when_onnx_cannot_be_built(tmp_path: Path, 
     assert reading.relevance > 0.5 and "Witkoff" in (reading.answer or "")
     with pytest.raises(ValueError, match="unknown reader runtime"):
         load_reader(shipped_weights(), _default_model_path(), "gpu")
+
+
+def test_onnx_form_is_built_once_and_reused(tmp_path: Path, monkeypatch) -> None:
+    from assistant.reader.reader import load_reader
+
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path))
+    load_reader(shipped_weights(), _default_model_path())
+    built = list(tmp_path.glob("reader-*.onnx"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    again = load_reader(shipped_weights(), _default_model_path())
+    assert list(tmp_path.glob("*")) == built and built[0].stat().st_mtime_ns == stamp
+    assert "Witkoff" in (again.read("Who mediated the talks?", [MEDIATED])[0].answer or "")

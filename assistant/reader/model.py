@@ -72,11 +72,15 @@ def save(model: ReaderModel, folder: Path, info: dict[str, Any]) -> Path:
     return folder / WEIGHTS_FILE
 
 
+def read_config(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+
+
 def load(folder: Path, encoder_path: str | Path) -> tuple[ReaderModel, dict[str, Any]]:
     """Rebuild the reader from shipped weights plus the bundled encoder's embedding table."""
     from safetensors.torch import load_file
 
-    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    config = read_config(folder)
     model = from_encoder(encoder_path)
     expected = config.get("word_embeddings_sha256_16")
     if expected and embedding_digest(model) != expected:

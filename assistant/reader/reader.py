@@ -114,26 +114,49 @@ def load_reader(folder: Path, encoder_path: str | Path, runtime: str = "onnx-int
     import torch
     from transformers import AutoTokenizer
 
-    from assistant.reader.model import WEIGHTS_FILE, load
+    from assistant.reader.model import load, read_config
 
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown reader runtime {runtime!r}; choose from {', '.join(RUNTIMES)}")
-    model, config = load(folder, encoder_path)
-    network: Any = model
-    if runtime == "onnx-int8":
-        try:
-            from assistant.reader.runtime import OnnxReaderNetwork, onnx_int8
-
-            network = OnnxReaderNetwork(onnx_int8(model, folder / WEIGHTS_FILE), torch.get_num_threads())
-        except Exception as error:  # any failure leaves the PyTorch path, which always works
-            logger.warning("reader: ONNX Runtime unavailable (%s); using PyTorch int8", error)
-            runtime = "torch-int8"
-    if runtime == "torch-int8":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            network = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    config = read_config(folder)
+    network = _onnx_network(folder, encoder_path, config) if runtime == "onnx-int8" else None
+    if network is None:
+        model, config = load(folder, encoder_path)
+        network = model
+        if runtime != "torch-fp32":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                network = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path))
     return SentenceReader(network, tokenizer, int(config.get("max_tokens", MAX_TOKENS)), config)
+
+
+def _onnx_network(folder: Path, encoder_path: str | Path, config: dict[str, Any]) -> Any:
+    """The reader on ONNX Runtime, from the cache or exported now; None (with a warning)
+    when that can't be done. Weights that don't fit the encoder still raise."""
+    import torch
+
+    from assistant.reader.model import WEIGHTS_FILE, load
+
+    try:
+        from assistant.reader.runtime import OnnxReaderNetwork, cached_onnx_path, write_onnx_int8
+
+        target = cached_onnx_path(folder / WEIGHTS_FILE, str(config.get("word_embeddings_sha256_16", "")))
+    except Exception as error:  # any failure leaves the PyTorch path, which always works
+        logger.warning("reader: ONNX Runtime unavailable (%s); using PyTorch int8", error)
+        return None
+    if not target.is_file():
+        model, _ = load(folder, encoder_path)
+        try:
+            write_onnx_int8(model, target)
+        except Exception as error:
+            logger.warning("reader: could not build the ONNX form in %s (%s); using PyTorch int8", target.parent, error)
+            return None
+    try:
+        return OnnxReaderNetwork(target, torch.get_num_threads())
+    except Exception as error:
+        logger.warning("reader: ONNX Runtime could not load %s (%s); using PyTorch int8", target, error)
+        return None
 
 
 def load_default_reader(

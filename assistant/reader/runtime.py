@@ -52,20 +52,22 @@ class OnnxReaderNetwork:
         return torch.from_numpy(relevance), torch.from_numpy(start), torch.from_numpy(end)
 
 
-def onnx_int8(model: Any, weights_file: Path, folder: Path | None = None) -> Path:
-    """The cached int8 ONNX form of `model` (loaded from `weights_file`), built if missing."""
+def cached_onnx_path(weights_file: Path, encoder_digest: str = "", folder: Path | None = None) -> Path:
+    """Where the int8 ONNX form of these weights (on this encoder's embeddings) is cached."""
     import onnxruntime
 
-    digest = hashlib.sha256(weights_file.read_bytes()).hexdigest()[:16]
-    target = (folder or cache_dir()) / f"reader-{digest}-ort{onnxruntime.__version__}-{FORMAT}.onnx"
-    if target.is_file():
-        return target
+    digest = hashlib.sha256(weights_file.read_bytes() + encoder_digest.encode()).hexdigest()[:16]
+    return (folder or cache_dir()) / f"reader-{digest}-ort{onnxruntime.__version__}-{FORMAT}.onnx"
+
+
+def write_onnx_int8(model: Any, target: Path) -> Path:
+    """Export `model` and quantize it into `target`, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         fp32, int8 = Path(scratch) / "reader.onnx", Path(scratch) / "reader-int8.onnx"
         export(model, fp32)
         quantize(fp32, int8)
-        int8.replace(target)  # atomic: a concurrent process sees the whole file or none
+        int8.replace(target)  # a concurrent process sees the whole file or none
     return target
 
 
