@@ -2,6 +2,10 @@
 
     python -m eval.train_reader --out runs/reader [--questions 36000] [--seed 7]
 
+The shipped reader took two runs: the first 42,000 usable questions from the bare
+encoder, pointwise; then the next ones, starting from those weights, with the listwise
+loss as well (see assistant/reader/weights/README.md for the exact commands).
+
 Prints its data counts, logs loss as it goes, evaluates on the held-out SQuAD train
 articles (gold sentence ranked first, span EM/F1 on the top sentence) and writes the
 shipped form (fp16, no word-embedding table) to OUT/weights. Copy that folder to
@@ -28,6 +32,19 @@ from assistant.reader.reader import SentenceReader
 from eval.reader_data import DevQuestion, Pair, build
 
 CHECKPOINT = "checkpoint.pt"
+
+
+def pair_batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of `size` pairs of similar length (less padding), in random order (--pointwise)."""
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    chunk = size * 50
+    grouped: list[list[Pair]] = []
+    for lo in range(0, len(order), chunk):
+        block = sorted(order[lo : lo + chunk], key=lambda i: len(pairs[i].item.sentence) + len(pairs[i].item.context))
+        grouped.extend([pairs[i] for i in block[j : j + size]] for j in range(0, len(block), size))
+    rng.shuffle(grouped)
+    return grouped
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
@@ -73,12 +90,12 @@ def listwise_loss(relevance: torch.Tensor, batch: list[Pair]) -> torch.Tensor | 
     return torch.stack(losses).mean() if losses else None
 
 
-def loss_of(model: ReaderModel, tokenizer, batch: list[Pair], max_tokens: int) -> torch.Tensor:
+def loss_of(model: ReaderModel, tokenizer, batch: list[Pair], max_tokens: int, listwise: bool = True) -> torch.Tensor:
     encoding = encode(tokenizer, [p.item for p in batch], max_tokens)
     relevance, start, end = model(encoding["input_ids"], encoding["attention_mask"], encoding["token_type_ids"])
     labels = torch.tensor([p.label for p in batch])
     loss = nn.functional.binary_cross_entropy_with_logits(relevance, labels)
-    if (ranking := listwise_loss(relevance, batch)) is not None:
+    if listwise and (ranking := listwise_loss(relevance, batch)) is not None:
         loss = loss + ranking
     rows, starts, ends = [], [], []
     for row, pair in enumerate(batch):
@@ -121,6 +138,9 @@ def main() -> int:
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N questions (used by --init's run)")
     parser.add_argument("--init", type=Path, help="start from these shipped weights instead of the bare encoder")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--pointwise", action="store_true", help="no listwise loss, pairs batched one by one (the first run's recipe)"
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
@@ -144,7 +164,7 @@ def main() -> int:
     tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     model = load(args.init, encoder_path)[0] if args.init else from_encoder(encoder_path)
     model.train()
-    plan = batches(data.train, args.batch, random.Random(args.seed))
+    plan = (pair_batches if args.pointwise else batches)(data.train, args.batch, random.Random(args.seed))
     total = min(len(plan), args.max_steps) if args.max_steps else len(plan)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
@@ -165,7 +185,7 @@ def main() -> int:
 
     started, running = time.perf_counter(), 0.0
     while step < total:
-        loss = loss_of(model, tokenizer, plan[step], args.max_tokens)
+        loss = loss_of(model, tokenizer, plan[step], args.max_tokens, listwise=not args.pointwise)
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -195,6 +215,7 @@ def main() -> int:
         "max_tokens": args.max_tokens,
         "seed": args.seed,
         "init": str(args.init) if args.init else None,
+        "loss": "pointwise" if args.pointwise else "pointwise + listwise",
         "skip": args.skip,
         "steps": total,
         "batch": args.batch,

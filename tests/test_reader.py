@@ -178,3 +178,30 @@ def test_onnx_form_is_built_once_and_reused(tmp_path: Path, monkeypatch) -> None
     again = load_reader(shipped_weights(), _default_model_path())
     assert list(tmp_path.glob("*")) == built and built[0].stat().st_mtime_ns == stamp
     assert "Witkoff" in (again.read("Who mediated the talks?", [MEDIATED])[0].answer or "")
+
+
+def test_training_batches_keep_each_question_whole_and_rank_within_it() -> None:
+    import random
+
+    import torch
+
+    from eval.reader_data import Pair
+    from eval.train_reader import batches, listwise_loss
+
+    rng = random.Random(3)
+    pairs = []
+    for question in range(60):
+        pairs.append(Pair(ReaderInput(f"q{question}", "s" * question), 1.0, 0, 1, question))
+        pairs.extend(
+            Pair(ReaderInput(f"q{question}", "n" * question), 0.0, group=question) for _ in range(rng.randint(0, 2))
+        )
+    plan = batches(pairs, 16, rng)
+    assert sorted(id(p) for b in plan for p in b) == sorted(id(p) for p in pairs)
+    for batch in plan:
+        groups = {p.group for p in batch}
+        assert all(
+            sum(p.label for p in batch if p.group == g) == 1.0 for g in groups
+        )  # one positive, all its negatives
+    batch = next(b for b in plan if len({p.group for p in b}) < len(b))
+    right = torch.tensor([5.0 if p.label else -5.0 for p in batch])
+    assert listwise_loss(right, batch) < 0.01 < listwise_loss(-right, batch)
