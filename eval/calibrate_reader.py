@@ -13,7 +13,9 @@ and the reader reads them; then
 - a logistic regression over (reader logit, retrieval score) learns which candidate
   holds the answer: that is the score the assistant ranks and refuses on;
 - the refusal threshold on the best candidate's score is the cut that maximises
-  accuracy (answerable answered, unanswerable refused).
+  accuracy (answerable answered, unanswerable refused), weighted as if a third of the
+  questions were unanswerable (as in SQuAD 2.0): users mostly ask what the news says,
+  so a wrong refusal should weigh more than in a half-and-half mix.
 Both go into the reader's reader.json. It also prints how often the gold sentence comes
 first among the answerable questions' candidates, by the reader alone and by the
 combined score.
@@ -50,6 +52,12 @@ def main() -> int:
     parser.add_argument("--weights", type=Path, default=shipped_weights())
     parser.add_argument("--seed", type=int, default=7, help="the seed the reader was trained with")
     parser.add_argument("--questions", type=int, default=1000, help="spread evenly over the held-out questions")
+    parser.add_argument(
+        "--unanswerable-share",
+        type=float,
+        default=1 / 3,
+        help="the share of unanswerable questions the threshold is tuned for (SQuAD 2.0 has about a third)",
+    )
     args = parser.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -107,12 +115,13 @@ def main() -> int:
     best_scores = [
         (max(combined_score(r, s, weights) for r, s in rows), answerable) for rows, answerable, *_ in per_question
     ]
-    threshold, accuracy = sweep(best_scores)
+    threshold, accuracy = sweep(best_scores, args.unanswerable_share)
     refused = [not answerable for score, answerable in best_scores if score < threshold]
     unanswerable = sum(1 for _, answerable in best_scores if not answerable)
     calibration = {
         "threshold": threshold,
-        "accuracy": round(accuracy, 4),
+        "accuracy": round(accuracy, 4),  # weighted to --unanswerable-share
+        "unanswerable_share": round(args.unanswerable_share, 4),
         "refusal_precision": round(sum(refused) / max(len(refused), 1), 4),
         "refusal_recall": round(sum(refused) / max(unanswerable, 1), 4),
         "answerable": len(best_scores) - unanswerable,

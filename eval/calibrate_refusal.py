@@ -16,12 +16,21 @@ from assistant.config import DEMO_CORPUS
 from assistant.evaluation import evaluate, load_qa
 
 
-def sweep(scores: list[tuple[float, bool]]) -> tuple[float, float]:
-    """(threshold, accuracy) maximising accuracy over candidate cut points."""
+def sweep(scores: list[tuple[float, bool]], unanswerable_share: float | None = None) -> tuple[float, float]:
+    """(threshold, accuracy) maximising accuracy over candidate cut points.
+
+    With `unanswerable_share`, accuracy is weighted as if that share of questions were
+    unanswerable, whatever the mix in `scores`."""
+    unanswerable = sum(1 for _, answerable in scores if not answerable)
+    answerable = len(scores) - unanswerable
+    if unanswerable_share is None or not unanswerable or not answerable:
+        weights = {True: 1 / len(scores), False: 1 / len(scores)}
+    else:
+        weights = {True: (1 - unanswerable_share) / answerable, False: unanswerable_share / unanswerable}
     cuts = sorted({round(s, 4) for s, _ in scores} | {0.0})
     best = (0.0, -1.0)
     for cut in cuts:
-        accuracy = sum((score >= cut) == answerable for score, answerable in scores) / len(scores)
+        accuracy = sum(weights[a] for score, a in scores if (score >= cut) == a)
         if accuracy > best[1]:
             best = (cut, accuracy)
     return best

@@ -38,6 +38,9 @@ class OnnxReaderNetwork:
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        # Spinning worker threads would steal the cores from the sentence encoder that runs
+        # just before the reader in every question.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = path
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
