@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def test_onnx_int8_reader_agrees_with_fp32(reader, fp32_reader, geneva_record) -
         top = max(range(len(sentences)), key=lambda i: exact[i].relevance)
         picked = max(range(len(sentences)), key=lambda i: fast[i].relevance)
         assert exact[picked].relevance >= exact[top].relevance - 0.15  # the same sentence, or a near tie
-        assert fast[top].answer == exact[top].answer
+        # the same words; int8 may move a span's edge over a quote mark
+        assert re.findall(r"\w+", fast[top].answer or "") == re.findall(r"\w+", exact[top].answer or "")
 
 
 def test_reader_falls_back_to_pytorch_when_onnx_cannot_be_built(tmp_path: Path, monkeypatch, caplog) -> None:
