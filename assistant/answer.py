@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.question import Question
-from assistant.reader.reader import combined_score
+from assistant.reader.reader import DEFAULT_RUNTIME, combined_score
 from assistant.schema import Answer, Citation, Passage
 from assistant.short_answer import extract
 
@@ -139,7 +139,7 @@ def build_answerer(settings: Settings, kind: str | None = None) -> Answerer:
     return ReaderAnswerer(reader, threshold, settings.max_answer_sentences, settings.reader_candidates)
 
 
-def shared_reader(folder: Path | None = None, runtime: str = "onnx-int8") -> Any:
+def shared_reader(folder: Path | None = None, runtime: str = DEFAULT_RUNTIME) -> Any:
     """A reader (the shipped one by default), loaded once per process; None when its files are absent."""
     from assistant.config import _default_model_path
     from assistant.reader import load_default_reader, shipped_weights

@@ -5,8 +5,8 @@
 For each question of eval/demo_qa.jsonl (or SQuAD dev questions with --squad, against
 the SQuAD eval index), 40 sentences are retrieved first (not timed); then the reader
 reads the top N of them in one batch, timed, on each runtime: ONNX Runtime int8 (the
-default), PyTorch int8 and PyTorch fp32. Also times a whole `ask` with the reader against the heuristic answerer, in
-the same process. Prints a table and writes bench/results/reader_latency.json.
+default), PyTorch int8 and PyTorch fp32. Also times a whole `ask` with the reader
+against the heuristic answerer, in the same process. Prints a table and writes bench/results/reader_latency.json.
 """
 
 from __future__ import annotations

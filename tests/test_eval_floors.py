@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.evaluation import evaluate, exact_match, f1_score, load_qa
+from assistant.evaluation.runner import passed_differently
 from tests.conftest import REPO
 
 
@@ -25,10 +26,10 @@ def test_demo_eval_set_meets_floors(demo_assistant):
 
 def test_reader_passes_more_demo_questions_than_the_heuristics(demo_assistant):
     items = load_qa(REPO / "eval" / "demo_qa.jsonl")
-    reader = {item.id: item for item in evaluate(demo_assistant, items).items}
-    heuristic = {item.id: item for item in evaluate(demo_assistant.with_answerer("heuristic"), items).items}
-    lost = [(i, reader[i].question) for i in reader if heuristic[i].passed and not reader[i].passed]
-    gained = [i for i in reader if reader[i].passed and not heuristic[i].passed]
+    reader = evaluate(demo_assistant, items).items
+    heuristic = evaluate(demo_assistant.with_answerer("heuristic"), items).items
+    gained, lost = passed_differently(reader, heuristic)
+    lost = [(i.id, i.question) for i in lost]
     floors = json.loads((REPO / "eval" / "floors.json").read_text())["demo_qa_reader_vs_heuristic"]
     assert len(lost) <= floors["max_lost"], f"the reader fails more questions the heuristic passes: {lost}"
     assert len(gained) >= floors["min_gained"], f"the reader gains only {len(gained)} questions"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.harness import EvalRun
+from assistant.evaluation.runner import passed_differently
 from assistant.evaluation.systems import BuildStats
 
 # (label, key in EvalSummary, how to show it)
@@ -145,9 +146,7 @@ def _differences(run: EvalRun, first: str, second: str, shown: int = 20) -> list
     """Questions one system passes (gold sentence cited first, or rightly refused) and the other fails."""
     if first not in run.summaries or second not in run.summaries:
         return []
-    other = {item.id: item for item in run.summaries[second].items}
-    gained = [i for i in run.summaries[first].items if i.passed and not other[i.id].passed]
-    lost = [i for i in run.summaries[first].items if not i.passed and other[i.id].passed]
+    gained, lost = passed_differently(run.summaries[first].items, run.summaries[second].items)
     lines = [
         "",
         f"## {first} against {second}, question by question",

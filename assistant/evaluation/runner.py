@@ -54,6 +54,14 @@ class ItemResult:
         return self.first_citation_gold if self.answerable else self.refused
 
 
+def passed_differently(first: list[ItemResult], second: list[ItemResult]) -> tuple[list[ItemResult], list[ItemResult]]:
+    """(passed by `first` only, passed by `second` only): two runs over the same questions, compared."""
+    other = {item.id: item for item in second}
+    gained = [item for item in first if item.passed and not other[item.id].passed]
+    lost = [item for item in first if not item.passed and other[item.id].passed]
+    return gained, lost
+
+
 @dataclass
 class EvalSummary:
     questions: int
