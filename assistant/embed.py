@@ -6,6 +6,7 @@ both our batched encoding and any llama-index component that needs an embedder.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 _CACHE: dict[tuple[str, int], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 class Embedder:
@@ -56,6 +58,26 @@ class Embedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_question(self, text: str) -> np.ndarray:
+        """One question's vector, on ONNX Runtime when its form can be built (else as `encode`)."""
+        encoder = self._question_encoder
+        if encoder is None:
+            return self.encode([text])[0]
+        with self._lock:
+            return encoder.encode([text])[0]
+
+    @cached_property
+    def _question_encoder(self) -> Any:
+        import torch
+
+        from assistant.query_encoder import load_query_encoder
+
+        try:
+            return load_query_encoder(self.model, self.model_path, torch.get_num_threads())
+        except Exception as error:  # any failure leaves the PyTorch path, which always works
+            logger.warning("questions are encoded with PyTorch: no ONNX form (%s)", error)
+            return None
 
 
 def get_embedder(model_path: str, batch_size: int = 64) -> Embedder:

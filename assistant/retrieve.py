@@ -23,7 +23,7 @@ from assistant.store.catalog import sentence_key, split_sentence_key
 
 RRF_K = 60
 LARGE_INDEX_SENTENCES = 50_000
-COMMON_TERM_SHARE = 0.01
+LEXICAL_POSTINGS_BUDGET = 20_000
 MIN_LEXICAL_TERMS = 2
 WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
 # A sentence with nothing of the kind asked for (no place for "where", no number
@@ -67,7 +67,7 @@ class HybridRetriever(SentenceRetriever):
 
     def _retrieve(self, question: Question, k: int, filters: SearchFilters) -> list[Passage]:
         embedder = self.index.embedder
-        query_vector = embedder.encode([question.text])[0]
+        query_vector = embedder.encode_question(question.text)
         dense = self.index.vectors.query(query_vector, self.dense_k, filters)
         total = max(self.index.catalog.sentence_count(), 1)
         frequencies = self.index.catalog.document_frequencies(list(question.stems))
@@ -136,18 +136,24 @@ class HybridRetriever(SentenceRetriever):
 
 
 def lexical_terms(frequencies: dict[str, int], total: int) -> list[str]:
-    """Terms for the BM25 candidate query: on large indexes, very common terms are left out.
+    """Terms for the BM25 candidate query: on large indexes, the rarest ones within a budget.
 
-    A term found in more than COMMON_TERM_SHARE of all sentences adds little to BM25
-    but makes FTS5 rank tens of thousands of rows; the rarest MIN_LEXICAL_TERMS always
-    stay. Every term still counts when candidates are scored (term coverage).
+    FTS5 scores every sentence that holds any query term before it can return the best
+    forty, so common terms make it rank tens of thousands of rows while adding little to
+    BM25. The rarest terms are kept while the sentences they match stay within
+    LEXICAL_POSTINGS_BUDGET (the rarest MIN_LEXICAL_TERMS always stay), so this step costs
+    about the same at any index size. Every term still counts when candidates are scored
+    (term coverage).
     """
     terms = list(frequencies)
     if total < LARGE_INDEX_SENTENCES:
         return terms
-    by_rarity = sorted(terms, key=lambda t: frequencies[t])
-    keep = set(by_rarity[:MIN_LEXICAL_TERMS])
-    return [t for t in terms if t in keep or frequencies[t] <= COMMON_TERM_SHARE * total]
+    keep, matched = set(), 0
+    for rank, term in enumerate(sorted(terms, key=lambda t: frequencies[t])):
+        if rank < MIN_LEXICAL_TERMS or matched + frequencies[term] <= LEXICAL_POSTINGS_BUDGET:
+            keep.add(term)
+            matched += frequencies[term]
+    return [t for t in terms if t in keep]
 
 
 def fuse(*rankings: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -45,9 +45,12 @@ def test_follow_up_carries_previous_topic():
 
 
 def test_common_terms_leave_the_lexical_query_only_on_large_indexes():
-    from assistant.retrieve import lexical_terms
+    from assistant.retrieve import LEXICAL_POSTINGS_BUDGET, lexical_terms
 
     frequencies = {"presid": 12_757, "visit": 2_588, "week": 10_341, "countri": 8_398, "kyiv": 90}
     assert lexical_terms(frequencies, 40_000) == list(frequencies)  # small index: every term
-    assert lexical_terms(frequencies, 504_640) == ["visit", "kyiv"]  # in <= 1% of sentences
+    assert lexical_terms(frequencies, 504_640) == ["visit", "countri", "kyiv"]  # "week" would pass the budget
     assert lexical_terms({"presid": 12_757, "week": 10_341}, 504_640) == ["presid", "week"]  # the 2 rarest stay
+    rare = {"geneva": 300, "talk": 6_000, "mediat": 9_000, "said": 60_000}
+    assert sum(list(rare.values())[:3]) <= LEXICAL_POSTINGS_BUDGET < sum(rare.values())
+    assert lexical_terms(rare, 837_526) == ["geneva", "talk", "mediat"]

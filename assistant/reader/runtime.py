@@ -11,38 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
+
+from assistant.onnx_cache import build_once, cache_dir, export, session
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUTS = ("relevance", "start", "end")
 FORMAT = "int8pc1"  # bump when export or quantization settings change: old cached files are then ignored
 
 
-def cache_dir() -> Path:
-    """Where derived model files live: $ASSISTANT_CACHE_DIR, else the user's cache folder."""
-    if configured := os.environ.get("ASSISTANT_CACHE_DIR"):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsroom-qa"
-
-
 class OnnxReaderNetwork:
     """Callable like `ReaderModel`: (ids, mask, types) -> (relevance, start, end) tensors."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        # Spinning worker threads would steal the cores from the sentence encoder that runs
-        # just before the reader in every question.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = session(path, threads)
 
     def __call__(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any, Any]:
         import torch
@@ -65,33 +48,14 @@ def cached_onnx_path(weights_file: Path, encoder_digest: str = "", folder: Path 
 
 def write_onnx_int8(model: Any, target: Path) -> Path:
     """Export `model` and quantize it into `target`, atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        fp32, int8 = Path(scratch) / "reader.onnx", Path(scratch) / "reader-int8.onnx"
-        export(model, fp32)
+
+    def build(int8: Path) -> None:
+        fp32 = int8.with_name("reader-fp32.onnx")
+        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start", "end")} | {"relevance": {0: "batch"}}
+        export(model, fp32, INPUTS, OUTPUTS, axes)
         quantize(fp32, int8)
-        int8.replace(target)  # a concurrent process sees the whole file or none
-    return target
 
-
-def export(model: Any, path: Path) -> None:
-    """Trace the fp32 network to ONNX with batch and length left dynamic."""
-    import torch
-
-    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start", "end")} | {"relevance": {0: "batch"}}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model.eval(),
-            example,
-            str(path),
-            input_names=list(INPUTS),
-            output_names=list(OUTPUTS),
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
+    return build_once(target, build)
 
 
 def quantize(source: Path, target: Path) -> None:
