@@ -48,6 +48,11 @@ def _env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 def _env_optional_float(name: str) -> float | None:
     value = os.environ.get(name)
     return float(value) if value else None
@@ -102,4 +107,5 @@ class Settings:
             reader_dir=Path(os.environ["ASSISTANT_READER_DIR"]) if os.environ.get("ASSISTANT_READER_DIR") else None,
             reader_refusal_threshold=_env_optional_float("ASSISTANT_READER_THRESHOLD"),
             reader_runtime=os.environ.get("ASSISTANT_READER_RUNTIME") or None,
+            reader_candidates=_env_int("ASSISTANT_READER_CANDIDATES", base.reader_candidates),
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from assistant.question import WORD, Question, analyse, stem
@@ -31,6 +32,8 @@ WEIGHTS = {"sentence": 0.45, "window": 0.20, "terms": 0.35}
 MISSING_ANSWER_TYPE_PENALTY = 0.08
 # News is written as an inverted pyramid: the lead sentence states who/what/where/when.
 LEAD_SENTENCE_BONUS = 0.04
+# The lexical half of retrieval runs here, beside the dense half (shared by all retrievers).
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
 
 
 class SentenceRetriever(ABC):
@@ -66,13 +69,10 @@ class HybridRetriever(SentenceRetriever):
         self.window_size = window_size
 
     def _retrieve(self, question: Question, k: int, filters: SearchFilters) -> list[Passage]:
-        embedder = self.index.embedder
-        query_vector = embedder.encode_question(question.text)
+        lexical_search = _LEXICAL_POOL.submit(self._lexical, question, filters)  # SQLite, off the GIL
+        query_vector = self.index.embedder.encode_question(question.text)
         dense = self.index.vectors.query(query_vector, self.dense_k, filters)
-        total = max(self.index.catalog.sentence_count(), 1)
-        frequencies = self.index.catalog.document_frequencies(list(question.stems))
-        idf = {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}
-        lexical = self.index.catalog.search(lexical_terms(frequencies, total), self.lexical_k, filters)
+        lexical, idf = lexical_search.result()
         fused = fuse(
             [split_sentence_key(key) for key, _ in dense],
             [(article_id, index) for article_id, index, _ in lexical],
@@ -113,6 +113,13 @@ class HybridRetriever(SentenceRetriever):
                 )
             )
         return passages
+
+    def _lexical(self, question: Question, filters: SearchFilters) -> tuple[list[tuple[str, int, float]], dict]:
+        """BM25 candidates and each question term's IDF: SQLite only, so it runs while the question is encoded."""
+        total = max(self.index.catalog.sentence_count(), 1)
+        frequencies = self.index.catalog.document_frequencies(list(question.stems))
+        idf = {term: math.log(1 + total / (1 + df)) for term, df in frequencies.items()}
+        return self.index.catalog.search(lexical_terms(frequencies, total), self.lexical_k, filters), idf
 
     def _similarities(
         self, keys: list[tuple[str, int]], query_vector: Any
