@@ -74,7 +74,7 @@ class Embedder:
         from assistant.query_encoder import load_query_encoder
 
         try:
-            return load_query_encoder(self.model, self.model_path, torch.get_num_threads())
+            return load_query_encoder(self.model_path, lambda: self.model, torch.get_num_threads())
         except Exception as error:  # any failure leaves the PyTorch path, which always works
             logger.warning("questions are encoded with PyTorch: no ONNX form (%s)", error)
             return None

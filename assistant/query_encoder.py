@@ -2,14 +2,16 @@
 
 A question is one short text, so PyTorch's per-operator overhead, not arithmetic,
 dominates its encoding (about 13 ms against 4.5 ms here). The network is exported from
-the loaded SentenceTransformer in fp32, so its vectors match the stored sentence vectors
-(cosine 0.99999+), and cached like the reader's ONNX form.
+the SentenceTransformer in fp32, so its vectors match the stored sentence vectors
+(cosine 0.99999+), and cached like the reader's ONNX form; once cached, answering
+questions needs neither the PyTorch model nor sentence-transformers.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,6 @@ from assistant.onnx_cache import build_once, cache_dir, export, session
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FORMAT = "meanpool-fp32-1"  # bump when the export changes: old cached files are then ignored
-logger = logging.getLogger(__name__)
 
 
 class OnnxQueryEncoder:
@@ -36,19 +37,40 @@ class OnnxQueryEncoder:
         return np.asarray(self.session.run(["embedding"], feeds)[0], dtype=np.float32)
 
 
-def supported(model: Any) -> bool:
-    """Only the plain transformer -> mean pooling -> normalize pipeline is exported; others stay on PyTorch."""
-    kinds = [type(module).__name__ for module in model]
-    return kinds == ["Transformer", "Pooling", "Normalize"] and getattr(model[1], "pooling_mode", None) == "mean"
+def supported(model_path: str) -> bool:
+    """Only the plain transformer -> mean pooling -> normalize pipeline is exported; others stay on PyTorch.
+
+    Read from the model folder's own files, so a cached ONNX form is used without
+    loading the PyTorch model at all (a process that only answers never needs it).
+    """
+    folder = Path(model_path)
+    modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    kinds = [module["type"].rsplit(".", 1)[-1] for module in modules]
+    if kinds != ["Transformer", "Pooling", "Normalize"]:
+        return False
+    pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+    modes = {key for key, on in pooling.items() if key.startswith("pooling_mode_") and on}
+    return modes == {"pooling_mode_mean_tokens"}
 
 
-def load_query_encoder(model: Any, model_path: str, threads: int | None = None) -> OnnxQueryEncoder:
-    """The ONNX form of `model` (a loaded SentenceTransformer), from the cache or exported now."""
-    if not supported(model):
-        raise ValueError(f"no ONNX export for a {[type(m).__name__ for m in model]} pipeline")
-    transformer = model[0]
-    target = build_once(cached_path(model_path), lambda path: _export(transformer.auto_model, path))
-    return OnnxQueryEncoder(target, transformer.tokenizer, int(model.max_seq_length), threads)
+def max_tokens(model_path: str) -> int:
+    """What sentence-transformers truncates to for this model."""
+    config = Path(model_path) / "sentence_bert_config.json"
+    return int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", 512))
+
+
+def load_query_encoder(
+    model_path: str, loaded_model: Callable[[], Any], threads: int | None = None
+) -> OnnxQueryEncoder:
+    """The ONNX form of the model at `model_path`, from the cache, or exported now from
+    `loaded_model()` (the SentenceTransformer, loaded only when an export is needed)."""
+    from transformers import AutoTokenizer
+
+    if not supported(model_path):
+        raise ValueError(f"no ONNX export for the pipeline in {model_path}/modules.json")
+    target = build_once(cached_path(model_path), lambda path: _export(loaded_model()[0].auto_model, path))
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    return OnnxQueryEncoder(target, tokenizer, max_tokens(model_path), threads)
 
 
 def cached_path(model_path: str) -> Path:

@@ -59,3 +59,20 @@ def test_questions_fall_back_to_pytorch_when_onnx_cannot_be_built(
     assert "encoded with PyTorch" in caplog.text
     assert fallback._question_encoder is None
     assert np.allclose(vector, embedder.encode(["Who mediated?"])[0], atol=1e-6)
+
+
+def test_only_mean_pooled_normalised_models_are_exported(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from assistant.config import _default_model_path
+    from assistant.query_encoder import supported
+
+    assert supported(_default_model_path())
+    other = tmp_path / "cls-pooled"
+    shutil.copytree(_default_model_path(), other, ignore=shutil.ignore_patterns("*.safetensors"))
+    pooling = other / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text(encoding="utf-8"))
+    config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(config), encoding="utf-8")
+    assert not supported(str(other))  # such a model keeps encoding questions with PyTorch
