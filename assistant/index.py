@@ -37,7 +37,7 @@ from assistant.errors import ArticleNotFoundError
 from assistant.schema import Article, Sentence
 from assistant.sentences import sentence_window, split_sentences
 from assistant.store.catalog import Catalog, StoredArticle, date_to_int, sentence_key
-from assistant.store.vectors import COLLECTION_PREFIX, VectorIndex, make_chroma_client
+from assistant.store.vectors import COLLECTION_PREFIX, SentenceRecords, VectorIndex, make_chroma_client
 
 FORMAT_VERSION = 2  # one vector per sentence, embedded alone
 SYNCED_GENERATION = "synced_generation"
@@ -66,26 +66,6 @@ def prepare(article: Article, window_size: int) -> PreparedArticle:
     sentences = split_sentences(article.text)
     windows = [sentence_window(sentences, s.index, window_size) for s in sentences]
     return PreparedArticle(article, content_hash(article), sentences, windows)
-
-
-def sentence_node(
-    article_id: str, sentence_index: int, text: str, start: int, end: int, metadata: dict[str, Any]
-) -> Any:
-    """A llama-index TextNode for one sentence; the window rides in metadata['window']."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    hidden = ["window", "date_int", "content_hash", "article_text"]
-    node = TextNode(
-        id_=sentence_key(article_id, sentence_index),
-        text=text,
-        start_char_idx=start,
-        end_char_idx=end,
-        metadata={"article_id": article_id, "sentence_index": sentence_index, **metadata},
-        excluded_embed_metadata_keys=hidden,
-        excluded_llm_metadata_keys=hidden,
-    )
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article_id)
-    return node
 
 
 class SentenceIndex:
@@ -189,22 +169,27 @@ class SentenceIndex:
     def store(self, batch: list[PreparedArticle], vectors: np.ndarray) -> int:
         """Write an embedded batch to both stores and mark it ready; returns sentences written."""
         self.vectors.delete_articles([item.article.id for item in batch])
-        self.vectors.add(self._nodes(batch, vectors))
+        self.vectors.add(self._records(batch, vectors))
         self.catalog.commit_articles([(i.article, i.content_hash, i.sentences, i.windows) for i in batch])
         self._stamp()
         return len(vectors)
 
-    def _nodes(self, batch: list[PreparedArticle], vectors: np.ndarray) -> list[object]:
-        """One node per sentence. Every record carries what filters need (source, dates);
+    def _records(self, batch: list[PreparedArticle], vectors: np.ndarray) -> SentenceRecords:
+        """One record per sentence. Every record carries what filters need (source, dates);
         the first sentence of an article also carries the article (text, title, url, hash),
         which is all a catalog rebuilt from the store needs. Less metadata, cheaper writes."""
-        nodes = []
-        row = 0
+        ids, documents, metadatas = [], [], []
         for item in batch:
             a = item.article
+            date_int = date_to_int(a.date) or 0
             for sentence in item.sentences:
                 metadata: dict[str, Any] = {
-                    "date_int": date_to_int(a.date) or 0,
+                    "article_id": a.id,
+                    "document_id": a.id,  # the key filters and deletes use (llama-index's name for it)
+                    "sentence_index": sentence.index,
+                    "start": sentence.start,
+                    "end": sentence.end,
+                    "date_int": date_int,
                     "source": a.source,
                 }
                 if sentence.index == 0:
@@ -216,11 +201,10 @@ class SentenceIndex:
                         "content_hash": item.content_hash,
                         "article_text": a.text,
                     }
-                node = sentence_node(a.id, sentence.index, sentence.text, sentence.start, sentence.end, metadata)
-                node.embedding = vectors[row].tolist()
-                nodes.append(node)
-                row += 1
-        return nodes
+                ids.append(sentence_key(a.id, sentence.index))
+                documents.append(sentence.text)
+                metadatas.append(metadata)
+        return SentenceRecords(ids, vectors, documents, metadatas)
 
     def delete(self, article_id: str) -> None:
         if self.catalog.get(article_id) is None:
@@ -267,6 +251,8 @@ def _article_from_records(
 
 
 def _offsets(metadata: dict[str, Any]) -> tuple[int, int]:
-    """A record's character offsets, from llama-index's serialised node."""
+    """A record's character offsets; records written through llama-index keep them in its serialised node."""
+    if "start" in metadata and "end" in metadata:
+        return int(metadata["start"]), int(metadata["end"])
     node = json.loads(metadata["_node_content"])
     return int(node["start_char_idx"]), int(node["end_char_idx"])

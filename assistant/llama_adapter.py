@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
-from assistant.index import sentence_node
 from assistant.retrieve import SentenceRetriever
 from assistant.schema import Passage, SearchFilters
+from assistant.store.catalog import sentence_key
+
+HIDDEN_FROM_PROMPTS = ["window"]
 
 
 def passage_to_node(passage: Passage) -> NodeWithScore:
-    """A cited sentence as a llama-index node; the window sits in metadata['window']."""
-    node = sentence_node(
-        passage.article_id,
-        passage.sentence_index,
-        passage.sentence,
-        passage.start,
-        passage.end,
-        {
+    """A cited sentence as a llama-index node (id `article::index`, exact offsets, the article
+    as its source node); the window sits in metadata['window']."""
+    node = TextNode(
+        id_=sentence_key(passage.article_id, passage.sentence_index),
+        text=passage.sentence,
+        start_char_idx=passage.start,
+        end_char_idx=passage.end,
+        metadata={
+            "article_id": passage.article_id,
+            "sentence_index": passage.sentence_index,
             "title": passage.title,
             "date": passage.date or "",
             "source": passage.source,
             "url": passage.url,
             "window": passage.window,
         },
+        excluded_embed_metadata_keys=HIDDEN_FROM_PROMPTS,
+        excluded_llm_metadata_keys=HIDDEN_FROM_PROMPTS,
     )
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=passage.article_id)
     return NodeWithScore(node=node, score=passage.score)
 
 

@@ -42,16 +42,16 @@ def test_writes_larger_than_chromas_batch_limit_are_split(make_assistant, geneva
     assistant = make_assistant("batches")
     vectors = assistant.index.vectors
     vectors.max_batch = 7  # real Chroma, a limit small enough to cross
-    store_class = type(vectors.store)
-    original_add = store_class.add
+    collection_class = type(vectors.collection)
+    original_add = collection_class.add
     sizes: list[int] = []
 
-    def recording_add(store, nodes, **kwargs):
-        sizes.append(len(nodes))
-        return original_add(store, nodes, **kwargs)
+    def recording_add(collection, ids, **kwargs):
+        sizes.append(len(ids))
+        return original_add(collection, ids, **kwargs)
 
     article = Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})
-    with patch.object(store_class, "add", recording_add):
+    with patch.object(collection_class, "add", recording_add):
         report = assistant.ingest([article])
     assert report.sentences_indexed > 7 * 3
     assert max(sizes) <= 7 and sum(sizes) == report.sentences_indexed == vectors.count()
@@ -60,3 +60,41 @@ def test_writes_larger_than_chromas_batch_limit_are_split(make_assistant, geneva
     keys = [sentence_key(a, i) for a, i, _ in rows]
     assistant.index.vectors.update_embeddings(keys, assistant.embedder.encode([t for _, _, t in rows]))
     assert assistant.ask("Who mediated?").citations[0].sentence.startswith("The talks are being mediated")
+
+
+def test_records_written_through_llama_index_stay_readable(make_assistant, geneva_record):
+    """Earlier versions wrote each sentence as a llama-index TextNode (offsets inside `_node_content`)."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from assistant import Article
+
+    assistant = make_assistant("llama-layout")
+    article = Article(**{k: geneva_record[k] for k in ("id", "title", "text", "date", "source")})
+    assistant.ingest([article])
+    catalog, vectors = assistant.index.catalog, assistant.index.vectors
+    before = [row for batch in catalog.iter_sentences() for row in batch]
+    offsets = {(r.sentence_index, r.start, r.end) for r in catalog.sentences([(a, i) for a, i, _ in before]).values()}
+    stored = vectors.collection.get(include=["embeddings", "documents", "metadatas"])
+    nodes = []
+    for key, vector, text, metadata in zip(
+        stored["ids"], stored["embeddings"], stored["documents"], stored["metadatas"], strict=True
+    ):
+        old = {k: v for k, v in metadata.items() if k not in ("start", "end", "document_id")}
+        node = TextNode(
+            id_=key, text=text, start_char_idx=metadata["start"], end_char_idx=metadata["end"], metadata=old
+        )
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.id)
+        node.embedding = list(vector)
+        nodes.append(node)
+    vectors.collection.delete(ids=stored["ids"])
+    ChromaVectorStore(chroma_collection=vectors.collection).add(nodes)
+
+    catalog.delete_articles([article.id])  # the catalog must now be rebuilt from those records
+    assert assistant.index.sync(force=True).pulled == [article.id]
+    rebuilt = catalog.sentences([(a, i) for a, i, _ in before])
+    assert {(r.sentence_index, r.start, r.end) for r in rebuilt.values()} == offsets
+    answer = assistant.ask("Who mediated?")
+    assert answer.citations[0].sentence.startswith("The talks are being mediated by Witkoff")
+    assistant.delete(article.id)  # deletes still find the old records by their `document_id`
+    assert vectors.count() == 0
