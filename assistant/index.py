@@ -36,7 +36,7 @@ from assistant.embed import Embedder
 from assistant.errors import ArticleNotFoundError
 from assistant.schema import Article, Sentence
 from assistant.sentences import sentence_window, split_sentences
-from assistant.store.catalog import Catalog, StoredArticle, date_to_int, sentence_key
+from assistant.store.catalog import Catalog, StoredArticle, date_to_int, sentence_key, split_sentence_key
 from assistant.store.vectors import COLLECTION_PREFIX, SentenceRecords, VectorIndex, make_chroma_client
 
 FORMAT_VERSION = 2  # one vector per sentence, embedded alone
@@ -128,17 +128,18 @@ class SentenceIndex:
         return report
 
     def _reconcile(self) -> SyncReport:
-        server: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for _ids, documents, metadatas in self.vectors.iter_records():
-            for document, metadata in zip(documents, metadatas, strict=True):
-                server.setdefault(str(metadata["article_id"]), []).append((document, metadata))
+        server: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        for ids, documents, metadatas in self.vectors.iter_records():
+            for key, document, metadata in zip(ids, documents, metadatas, strict=True):
+                article_id, index = split_sentence_key(key)
+                server.setdefault(article_id, []).append((index, document, metadata))
         local = self.catalog.article_states()
         report = SyncReport(reconciled=True)
         report.dropped = sorted(set(local) - set(server))
         rebuilt = []
         for article_id, records in server.items():
-            records.sort(key=lambda record: int(record[1]["sentence_index"]))
-            digest = str(records[0][1].get("content_hash") or "")
+            records.sort(key=lambda record: record[0])
+            digest = str(records[0][2].get("content_hash") or "")
             mine = local.get(article_id)
             if mine and not digest and mine[1] == len(records):
                 continue  # records from before hashes were stored: the local copy is the better one
@@ -157,13 +158,16 @@ class SentenceIndex:
         self.vectors.set_generation(token)
         self.catalog.set_meta(SYNCED_GENERATION, token)
 
+    def mark_pending(self, batch: list[PreparedArticle]) -> None:
+        """Before anything of the batch is written: a crash from here on is repaired on open."""
+        self.catalog.mark_pending([(item.article, item.content_hash) for item in batch])
+
     def embed(self, batch: list[PreparedArticle]) -> np.ndarray:
-        """Mark the batch pending (so a crash from here on is repaired on open), then encode it.
+        """Encode a batch already marked pending.
 
         Sentences are embedded alone (short inputs: about 3x faster than windows);
         retrieval rebuilds window vectors from neighbouring sentence vectors.
         """
-        self.catalog.mark_pending([(item.article, item.content_hash) for item in batch])
         return self.embedder.encode([s.text for item in batch for s in item.sentences])
 
     def store(self, batch: list[PreparedArticle], vectors: np.ndarray) -> int:
@@ -183,12 +187,10 @@ class SentenceIndex:
             a = item.article
             date_int = date_to_int(a.date) or 0
             for sentence in item.sentences:
+                # Only what filters and deletes need: each metadata key costs Chroma about as much
+                # to write as the vector itself. Offsets are found again in the article's text.
                 metadata: dict[str, Any] = {
-                    "article_id": a.id,
-                    "document_id": a.id,  # the key filters and deletes use (llama-index's name for it)
-                    "sentence_index": sentence.index,
-                    "start": sentence.start,
-                    "end": sentence.end,
+                    "document_id": a.id,  # the article (llama-index's name for it, kept for old records)
                     "date_int": date_int,
                     "source": a.source,
                 }
@@ -226,12 +228,17 @@ class SentenceIndex:
 
 
 def _article_from_records(
-    article_id: str, digest: str, records: list[tuple[str, dict[str, Any]]], window_size: int
+    article_id: str, digest: str, records: list[tuple[int, str, dict[str, Any]]], window_size: int
 ) -> tuple[Article, str, list[Sentence], list[str]]:
-    """Catalog rows for one article rebuilt from its vector-store records."""
-    first = records[0][1]
-    sentences = [Sentence(int(m["sentence_index"]), *_offsets(m), text) for text, m in records]
+    """Catalog rows for one article rebuilt from its vector-store records, in sentence order."""
+    first = records[0][2]
     text = first.get("article_text")
+    if "_node_content" in first:  # written through llama-index: offsets are in its serialised node
+        sentences = [Sentence(index, *_node_offsets(m), sentence) for index, sentence, m in records]
+    elif isinstance(text, str):
+        sentences = _locate(text, [(index, sentence) for index, sentence, _ in records])
+    else:
+        raise ValueError(f"records of {article_id!r} carry neither offsets nor the article's text")
     if not isinstance(text, str):  # written without the text: place sentences at their offsets
         chars = [" "] * max((s.end for s in sentences), default=0)
         for s in sentences:
@@ -250,9 +257,19 @@ def _article_from_records(
     return article, digest, sentences, [sentence_window(sentences, s.index, window_size) for s in sentences]
 
 
-def _offsets(metadata: dict[str, Any]) -> tuple[int, int]:
-    """A record's character offsets; records written through llama-index keep them in its serialised node."""
-    if "start" in metadata and "end" in metadata:
-        return int(metadata["start"]), int(metadata["end"])
+def _locate(text: str, sentences: list[tuple[int, str]]) -> list[Sentence]:
+    """Offsets of sentences that are exact, in-order slices of `text` (as the splitter makes them)."""
+    located, cursor = [], 0
+    for index, sentence in sentences:
+        start = text.find(sentence, cursor)
+        if start < 0:
+            raise ValueError(f"sentence {index} is not in the article's text")
+        cursor = start + len(sentence)
+        located.append(Sentence(index, start, cursor, sentence))
+    return located
+
+
+def _node_offsets(metadata: dict[str, Any]) -> tuple[int, int]:
+    """A record's character offsets from llama-index's serialised node."""
     node = json.loads(metadata["_node_content"])
     return int(node["start_char_idx"]), int(node["end_char_idx"])

@@ -133,6 +133,8 @@ class Ingestor:
             if previous is not None:
                 updated.add(article.id)
             to_write.append(prepared)
+        if to_write:  # here, off the encoder's path, but before anything of the batch is written
+            self.index.mark_pending(to_write)
         return to_write, updated
 
     def _wait_for_writer(self) -> None:

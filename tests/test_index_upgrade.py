@@ -74,16 +74,19 @@ def test_records_written_through_llama_index_stay_readable(make_assistant, genev
     assistant.ingest([article])
     catalog, vectors = assistant.index.catalog, assistant.index.vectors
     before = [row for batch in catalog.iter_sentences() for row in batch]
-    offsets = {(r.sentence_index, r.start, r.end) for r in catalog.sentences([(a, i) for a, i, _ in before]).values()}
+    rows = {sentence_key(a, i): row for (a, i), row in catalog.sentences([(a, i) for a, i, _ in before]).items()}
+    offsets = {(r.sentence_index, r.start, r.end) for r in rows.values()}
     stored = vectors.collection.get(include=["embeddings", "documents", "metadatas"])
     nodes = []
     for key, vector, text, metadata in zip(
         stored["ids"], stored["embeddings"], stored["documents"], stored["metadatas"], strict=True
     ):
-        old = {k: v for k, v in metadata.items() if k not in ("start", "end", "document_id")}
-        node = TextNode(
-            id_=key, text=text, start_char_idx=metadata["start"], end_char_idx=metadata["end"], metadata=old
-        )
+        row = rows[key]
+        old = {k: v for k, v in metadata.items() if k != "document_id"} | {
+            "article_id": row.article_id,
+            "sentence_index": row.sentence_index,
+        }
+        node = TextNode(id_=key, text=text, start_char_idx=row.start, end_char_idx=row.end, metadata=old)
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.id)
         node.embedding = list(vector)
         nodes.append(node)
