@@ -114,7 +114,9 @@ class HybridRetriever(SentenceRetriever):
             )
         return passages
 
-    def _lexical(self, question: Question, filters: SearchFilters) -> tuple[list[tuple[str, int, float]], dict]:
+    def _lexical(
+        self, question: Question, filters: SearchFilters
+    ) -> tuple[list[tuple[str, int, float]], dict[str, float]]:
         """BM25 candidates and each question term's IDF: SQLite only, so it runs while the question is encoded."""
         total = max(self.index.catalog.sentence_count(), 1)
         frequencies = self.index.catalog.document_frequencies(list(question.stems))
