@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what a BERT-style network takes
+TOKEN_AXES = {0: "batch", 1: "tokens"}  # an input's or output's dynamic axes, one row per token
+ROW_AXES = {0: "batch"}  # one value per row
 
 
 def cache_dir() -> Path:
@@ -35,20 +39,20 @@ def build_once(target: Path, build: Callable[[Path], None]) -> Path:
     return target
 
 
-def export(
-    module: Any, path: Path, inputs: Sequence[str], outputs: Sequence[str], axes: dict[str, dict[int, str]]
-) -> None:
-    """Trace an fp32 module taking (ids, mask, types) to ONNX, with the `axes` left dynamic."""
+def export(module: Any, path: Path, outputs: dict[str, dict[int, str]]) -> None:
+    """Trace an fp32 module taking INPUTS to ONNX, batch and length left dynamic; `outputs`
+    maps each output's name to its dynamic axes."""
     import torch
 
-    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in inputs)
+    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
+    axes = {name: TOKEN_AXES for name in INPUTS} | outputs
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module.eval(),
             example,
             str(path),
-            input_names=list(inputs),
+            input_names=list(INPUTS),
             output_names=list(outputs),
             dynamic_axes=axes,
             opset_version=17,

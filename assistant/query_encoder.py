@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.onnx_cache import build_once, cache_dir, export, session
+from assistant.onnx_cache import INPUTS, ROW_AXES, build_once, cache_dir, export, session
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FORMAT = "meanpool-fp32-1"  # bump when the export changes: old cached files are then ignored
 
 
@@ -103,5 +102,4 @@ def _export(transformer: Any, path: Path) -> None:
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=-1)
 
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"embedding": {0: "batch"}}
-    export(Pooled(transformer), path, INPUTS, ["embedding"], axes)
+    export(Pooled(transformer), path, {"embedding": ROW_AXES})

@@ -14,10 +14,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from assistant.onnx_cache import build_once, cache_dir, export, session
+from assistant.onnx_cache import INPUTS, ROW_AXES, TOKEN_AXES, build_once, cache_dir, export, session
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-OUTPUTS = ("relevance", "start", "end")
+OUTPUTS = {"relevance": ROW_AXES, "start": TOKEN_AXES, "end": TOKEN_AXES}
 FORMAT = "int8pc1"  # bump when export or quantization settings change: old cached files are then ignored
 
 
@@ -51,8 +50,7 @@ def write_onnx_int8(model: Any, target: Path) -> Path:
 
     def build(int8: Path) -> None:
         fp32 = int8.with_name("reader-fp32.onnx")
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start", "end")} | {"relevance": {0: "batch"}}
-        export(model, fp32, INPUTS, OUTPUTS, axes)
+        export(model, fp32, OUTPUTS)
         quantize(fp32, int8)
 
     return build_once(target, build)
