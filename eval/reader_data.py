@@ -1,8 +1,8 @@
 """Training pairs for the reader, from SQuAD train and RealTimeQA 2022-2023 (never dev or 2024 data).
 
 Each question gives one positive (the sentence holding the answer, with the answer's
-character span) and hard negatives: the paragraph's other sentence sharing most words
-with the question, and the best BM25 sentence of another paragraph. A fixed share of
+character span) and hard negatives: the paragraph's other sentences sharing most words
+with the question (one by default), and the best BM25 sentence of another paragraph. A fixed share of
 SQuAD train articles is held out as the dev split for metrics and refusal calibration.
 """
 
@@ -73,21 +73,27 @@ def as_input(question: str, sentences: list[Sentence], index: int) -> ReaderInpu
     return ReaderInput(question, sentences[index].text, neighbours(sentences, index))
 
 
-def hardest_other(question: str, sentences: list[Sentence], skip: int) -> int | None:
-    """The paragraph's other sentence sharing most words with the question."""
+def hardest_others(question: str, sentences: list[Sentence], skip: int, count: int = 1) -> list[int]:
+    """The paragraph's `count` other sentences sharing most words with the question, most first."""
     asked = words(question)
-    others = [s for s in sentences if s.index != skip]
-    return max(others, key=lambda s: len(asked & words(s.text))).index if others else None
+    others = sorted((s for s in sentences if s.index != skip), key=lambda s: -len(asked & words(s.text)))
+    return [s.index for s in others[:count]]
 
 
 def build(
-    questions: int, seed: int, skip: int = 0, dev_share: float = DEV_SHARE, bm25_share: float = 0.6
+    questions: int,
+    seed: int,
+    skip: int = 0,
+    dev_share: float = DEV_SHARE,
+    bm25_share: float = 0.6,
+    paragraph_negatives: int = 1,
 ) -> TrainingData:
-    """Pairs from `questions` SQuAD train questions after the first `skip` (in the seed's order)."""
+    """Pairs from `questions` SQuAD train questions after the first `skip` (in the seed's order),
+    each with up to `paragraph_negatives` other sentences of its paragraph as negatives."""
     rng = random.Random(seed)
     train, dev, counts = [], [], {}
     squad_train, dev_questions = _squad(
-        SHARED_QA / "squad_train_v1.1.json.gz", questions, skip, rng, dev_share, bm25_share
+        SHARED_QA / "squad_train_v1.1.json.gz", questions, skip, rng, dev_share, bm25_share, paragraph_negatives
     )
     train.extend(squad_train)
     dev.extend(dev_questions)
@@ -104,7 +110,13 @@ def build(
 
 
 def _squad(
-    path: Path, questions: int, skip: int, rng: random.Random, dev_share: float, bm25_share: float
+    path: Path,
+    questions: int,
+    skip: int,
+    rng: random.Random,
+    dev_share: float,
+    bm25_share: float,
+    paragraph_negatives: int,
 ) -> tuple[list[Pair], list[DevQuestion]]:
     lexicon = sqlite3.connect(":memory:")
     lexicon.execute("CREATE VIRTUAL TABLE s USING fts5(text, paragraph UNINDEXED, position UNINDEXED)")
@@ -154,10 +166,10 @@ def _squad(
         train.append(
             Pair(as_input(qa["question"], sentences, gold.index), 1.0, start - gold.start, end - gold.start, group)
         )
-        negatives = []
-        other = hardest_other(qa["question"], sentences, gold.index)
-        if other is not None:
-            negatives.append(as_input(qa["question"], sentences, other))
+        negatives = [
+            as_input(qa["question"], sentences, other)
+            for other in hardest_others(qa["question"], sentences, gold.index, paragraph_negatives)
+        ]
         if rng.random() < bm25_share and (found := _bm25_elsewhere(lexicon, qa["question"], key)):
             paragraph, position = found
             negatives.append(as_input(qa["question"], paragraphs[paragraph][1], position))
@@ -224,13 +236,12 @@ def _realtimeqa(path: Path, rng: random.Random) -> list[Pair]:
         question = row["question"]
         group = -len(pairs) - 2  # negative ids keep news groups apart from SQuAD ones
         pairs.append(Pair(as_input(question, sentences, gold.index), 1.0, start - gold.start, end - gold.start, group))
-        other = hardest_other(question, sentences, gold.index)
-        if other is not None:
+        for other in hardest_others(question, sentences, gold.index):
             pairs.append(Pair(as_input(question, sentences, other), 0.0, group=group))
         elsewhere = [d for d in row["retrieved_doc_ids"][:3] if d != support["doc_id"] and split.get(d)]
         if elsewhere:
             doc = rng.choice(elsewhere)
-            pick = hardest_other(question, split[doc], -1)
-            if pick is not None and row["answer"].lower() not in split[doc][pick].text.lower():
-                pairs.append(Pair(as_input(question, split[doc], pick), 0.0, group=group))
+            for pick in hardest_others(question, split[doc], -1):
+                if row["answer"].lower() not in split[doc][pick].text.lower():
+                    pairs.append(Pair(as_input(question, split[doc], pick), 0.0, group=group))
     return pairs

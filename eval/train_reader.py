@@ -141,6 +141,12 @@ def main() -> int:
     parser.add_argument(
         "--pointwise", action="store_true", help="no listwise loss, pairs batched one by one (the first run's recipe)"
     )
+    parser.add_argument(
+        "--paragraph-negatives",
+        type=int,
+        default=1,
+        help="negatives per question from its own paragraph, those sharing most words with it first",
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
@@ -154,7 +160,7 @@ def main() -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     args.out.mkdir(parents=True, exist_ok=True)
-    data = build(args.questions, args.seed, skip=args.skip)
+    data = build(args.questions, args.seed, skip=args.skip, paragraph_negatives=args.paragraph_negatives)
     print("data:", json.dumps(data.counts), flush=True)
     dev = data.dev[: args.dev_questions]
 
@@ -217,6 +223,7 @@ def main() -> int:
         "init": str(args.init) if args.init else None,
         "loss": "pointwise" if args.pointwise else "pointwise + listwise",
         "skip": args.skip,
+        "paragraph_negatives": args.paragraph_negatives,
         "steps": total,
         "batch": args.batch,
         "lr": args.lr,
