@@ -207,3 +207,19 @@ def test_training_batches_keep_each_question_whole_and_rank_within_it() -> None:
     batch = next(b for b in plan if len({p.group for p in b}) < len(b))
     right = torch.tensor([5.0 if p.label else -5.0 for p in batch])
     assert listwise_loss(right, batch) < 0.01 < listwise_loss(-right, batch)
+
+
+def test_paragraph_negatives_are_the_sentences_sharing_most_words_never_the_answer() -> None:
+    from assistant.sentences import split_sentences
+    from eval.reader_data import hardest_others
+
+    paragraph = split_sentences(
+        "The treaty was signed in Vienna in 1815. Delegates from Prussia attended the congress. "
+        "The congress of Vienna redrew the borders of Europe. Music was played every evening."
+    )
+    question = "Which city hosted the congress that redrew the borders of Europe?"
+    gold = 2
+    assert hardest_others(question, paragraph, gold) == [1]  # "congress" is shared; the default is one
+    ranked = hardest_others(question, paragraph, gold, count=3)
+    assert gold not in ranked and len(ranked) == 3
+    assert ranked[0] == 1 and ranked[-1] == 3  # "Music ..." shares no word with the question
