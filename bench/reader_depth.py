@@ -25,7 +25,9 @@ RESULTS = REPO / "bench" / "results"
 
 
 def time_batch(network: object, ids: np.ndarray, repeats: int) -> float:
-    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    from assistant.onnx_cache import INPUTS
+
+    feeds = dict(zip(INPUTS, (ids, np.ones_like(ids), np.zeros_like(ids)), strict=True))
     network.run(None, feeds)  # type: ignore[attr-defined]
     times = []
     for _ in range(repeats):
@@ -46,10 +48,10 @@ def main() -> int:
     import torch
 
     from assistant.config import _default_model_path
-    from assistant.onnx_cache import export, session
+    from assistant.onnx_cache import session
     from assistant.reader import shipped_weights
     from assistant.reader.model import load
-    from assistant.reader.runtime import OUTPUTS, quantize
+    from assistant.reader.runtime import write_onnx_int8
 
     model, _ = load(shipped_weights(), _default_model_path())
     rng = np.random.default_rng(0)
@@ -60,9 +62,7 @@ def main() -> int:
         for depth in args.layers:
             cut = copy.deepcopy(model)
             cut.encoder.encoder.layer = cut.encoder.encoder.layer[:depth]
-            fp32, int8 = Path(folder) / f"l{depth}.onnx", Path(folder) / f"l{depth}-int8.onnx"
-            export(cut, fp32, OUTPUTS)
-            quantize(fp32, int8)
+            int8 = write_onnx_int8(cut, Path(folder) / f"layers-{depth}-int8.onnx")
             network = session(int8, torch.get_num_threads())
             cells = []
             for tokens in args.tokens:

@@ -2,8 +2,9 @@
 
 Each question gives one positive (the sentence holding the answer, with the answer's
 character span) and hard negatives: the paragraph's other sentences sharing most words
-with the question (one by default), and the best BM25 sentence of another paragraph. A fixed share of
-SQuAD train articles is held out as the dev split for metrics and refusal calibration.
+with the question (one by default), and the best BM25 sentence of another paragraph.
+A fixed share of SQuAD train articles is held out as the dev split for metrics and
+refusal calibration.
 """
 
 from __future__ import annotations
