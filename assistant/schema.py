@@ -31,6 +31,49 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class PreparedArticle:
+    """An article split into sentences and context windows: what ingest hands the store."""
+
+    article: Article
+    content_hash: str
+    sentences: list[Sentence]
+    windows: list[str]
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article row as the catalog keeps it."""
+
+    id: str
+    hash: str
+    status: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    category: str
+    origin: str
+    text: str
+    sentence_count: int
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A stored sentence joined with its article's metadata: what retrieval scores."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    window: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved sentence with the article it came from and its scores."""
 
@@ -130,6 +173,29 @@ class SearchFilters:
     @property
     def is_empty(self) -> bool:
         return not (self.sources or self.date_from or self.date_to or self.article_ids)
+
+    @classmethod
+    def parse(
+        cls,
+        sources: Any = (),
+        date_from: Any = None,
+        date_to: Any = None,
+        article_ids: Any = (),
+        labels: tuple[str, str] = ("date_from", "date_to"),
+    ) -> SearchFilters:
+        """Filters from what a user typed (CLI, UI, API): dates normalised to ISO, or FilterError naming
+        the field by its label there (e.g. "--since", "From date")."""
+        from assistant.dates import parse_date
+        from assistant.errors import FilterError
+
+        dates: list[str | None] = []
+        for label, value in zip(labels, (date_from, date_to), strict=True):
+            text = str(value).strip() if value is not None else ""
+            parsed = parse_date(text) if text else None
+            if text and parsed is None:
+                raise FilterError(f"{label} must look like 2026-02-18, got {text!r}")
+            dates.append(parsed)
+        return cls(_strings(sources), dates[0], dates[1], _strings(article_ids))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | SearchFilters | None) -> SearchFilters:

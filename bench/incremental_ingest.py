@@ -27,7 +27,7 @@ POOL = REPO.parent / "shared" / "data" / "news" / "realtimeqa_dev_articles.jsonl
 
 
 def new_articles(qa: object, count: int) -> list:
-    from assistant.articles import Skipped, article_from_record
+    from assistant.ingest.loaders import Skipped, article_from_record
 
     candidates = []
     with gzip.open(POOL, "rt", encoding="utf-8") as handle:

@@ -29,7 +29,7 @@ from bbc import BBC, load_bbc, questions_from  # bench/ is on sys.path when run 
 
 from assistant import Assistant
 from assistant.evaluation.systems import LlamaIndexDefaultSystem
-from assistant.index import prepare
+from assistant.store.index import prepare
 
 
 def main() -> int:

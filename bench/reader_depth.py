@@ -25,7 +25,7 @@ RESULTS = REPO / "bench" / "results"
 
 
 def time_batch(network: object, ids: np.ndarray, repeats: int) -> float:
-    from assistant.onnx_cache import INPUTS
+    from assistant.models.onnx_cache import INPUTS
 
     feeds = dict(zip(INPUTS, (ids, np.ones_like(ids), np.zeros_like(ids)), strict=True))
     network.run(None, feeds)  # type: ignore[attr-defined]
@@ -47,13 +47,13 @@ def main() -> int:
 
     import torch
 
-    from assistant.config import _default_model_path
-    from assistant.onnx_cache import session
-    from assistant.reader import shipped_weights
-    from assistant.reader.model import load
-    from assistant.reader.runtime import write_onnx_int8
+    from assistant.answering.reader import shipped_weights
+    from assistant.answering.reader.model import load
+    from assistant.answering.reader.runtime import write_onnx_int8
+    from assistant.config import bundled_model_path
+    from assistant.models.onnx_cache import session
 
-    model, _ = load(shipped_weights(), _default_model_path())
+    model, _ = load(shipped_weights(), bundled_model_path())
     rng = np.random.default_rng(0)
     rows = []
     print(f"{args.candidates} candidates, {torch.get_num_threads()} threads, ONNX Runtime int8")

@@ -26,7 +26,7 @@ SQUAD_DEV = REPO.parent / "shared" / "data" / "qa" / "squad_dev_v1.1.json.gz"
 
 def questions_for(args: argparse.Namespace) -> list[str]:
     from assistant.evaluation import load_dataset
-    from assistant.evaluation.harness import spread
+    from assistant.evaluation.datasets import spread
 
     dataset = load_dataset(SQUAD_DEV if args.squad else REPO / "eval" / "demo_qa.jsonl")
     return [item.question for item in spread(dataset.items, args.questions)]
@@ -43,10 +43,10 @@ def main() -> int:
     import torch
 
     from assistant import Assistant
-    from assistant.answer import context_of
-    from assistant.config import _default_model_path
-    from assistant.reader import shipped_weights
-    from assistant.reader.reader import RUNTIMES, load_reader
+    from assistant.answering.reader import shipped_weights
+    from assistant.answering.reader.reader import RUNTIMES, load_reader
+    from assistant.answering.reading import context_of
+    from assistant.config import bundled_model_path
 
     index = args.index or ("eval-squad_dev_v1" if args.squad else "demo")
     assistant = Assistant.open(index=index)
@@ -54,7 +54,7 @@ def main() -> int:
         raise SystemExit(f"index {index!r} is empty: build it first (`assistant demo` or `assistant eval`)")
     questions = questions_for(args)
     retrieved = [assistant.retrieve(q, k=max(args.candidates)) for q in questions]
-    readers = {runtime: load_reader(shipped_weights(), _default_model_path(), runtime) for runtime in RUNTIMES}
+    readers = {runtime: load_reader(shipped_weights(), bundled_model_path(), runtime) for runtime in RUNTIMES}
     rows = []
     print(f"torch threads: {torch.get_num_threads()}, index {index!r}, {len(questions)} questions")
     print(f"{'model':<16}{'candidates':>11}{'read (mean)':>12}{'p50 ms':>9}{'p95 ms':>9}")

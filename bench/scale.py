@@ -37,8 +37,8 @@ def copy_subset(source: object, target: object, max_sentences: int, batch_articl
     """Copy whole articles (catalog rows, BM25 rows, vectors) until about `max_sentences` are copied."""
     from tqdm import tqdm
 
-    from assistant.schema import Article, Sentence
-    from assistant.store.catalog import sentence_key
+    from assistant.schema import Article, PreparedArticle, Sentence
+    from assistant.store.records import sentence_key
 
     chosen, total = [], 0
     for stored in source.articles():  # type: ignore[attr-defined]
@@ -78,7 +78,7 @@ def copy_subset(source: object, target: object, max_sentences: int, batch_articl
                     origin=full.origin,
                 )
                 sentences = [Sentence(r.sentence_index, r.start, r.end, r.text) for r in own]
-                items.append((article, full.hash, sentences, [r.window for r in own]))
+                items.append(PreparedArticle(article, full.hash, sentences, [r.window for r in own]))
             dst.catalog.commit_articles(items)
             bar.update(len(keys))
     return total

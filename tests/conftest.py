@@ -17,7 +17,7 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embed import get_embedder
+    from assistant.models.embedder import get_embedder
 
     return get_embedder(Settings().resolved_model_path())
 

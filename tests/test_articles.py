@@ -1,7 +1,7 @@
 import gzip
 import json
 
-from assistant.articles import Note, Skipped, load_articles, parse_date
+from assistant.ingest.loaders import Note, Skipped, load_articles, parse_date
 from assistant.schema import Article
 
 

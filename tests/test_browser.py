@@ -186,7 +186,7 @@ def test_hostile_article_text_is_shown_literally_and_never_runs(page, demo_serve
 
 
 def _article(article_id: str, title: str, text: str, url: str = ""):
-    from assistant.articles import article_from_record
+    from assistant.ingest.loaders import article_from_record
 
     return article_from_record(
         {"id": article_id, "title": title, "text": text, "url": url, "source": "Test"}, origin=article_id

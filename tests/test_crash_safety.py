@@ -66,8 +66,8 @@ def test_a_failed_background_write_is_raised_and_repaired_on_reopen(tmp_path, ma
     """Batches are stored on a writer thread while the next is encoded: a failure there
     must reach the caller, and the failed batch must be repaired, not half-indexed."""
     from assistant import Assistant
-    from assistant.index import SentenceIndex
     from assistant.schema import Article
+    from assistant.store.index import SentenceIndex
 
     articles = [Article(id=r["id"], text=r["text"], title=r["title"]) for r in synthetic_articles(40)]
     assistant = make_assistant("pipelined", ingest_batch_articles=10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.evaluation import evaluate, exact_match, f1_score, load_qa
-from assistant.evaluation.runner import passed_differently
+from assistant.evaluation.results import passed_differently
 from tests.conftest import REPO
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from assistant.cli import main
 from assistant.evaluation import load_qa, run_evaluation
-from assistant.evaluation.datasets import QADataset, QAItem
-from assistant.evaluation.harness import asked_since, spread, stored_documents
+from assistant.evaluation.datasets import QADataset, QAItem, asked_since, spread
 from assistant.evaluation.metrics import contains_sentence, first_rank, mean_reciprocal_rank, recall_at
+from assistant.evaluation.runner import stored_documents
 from assistant.evaluation.systems import AssistantSystem, BM25System, LlamaIndexDefaultSystem
 from assistant.schema import SearchFilters
 from tests.conftest import REPO

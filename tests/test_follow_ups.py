@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.chat import needs_context
+from assistant.answering.follow_ups import needs_context
 from assistant.evaluation import history_for, load_qa
-from assistant.question import content_words
+from assistant.retrieval.question import content_words
 from tests.conftest import REPO
 
 # Measured 10 of 15 follow-ups cite the gold sentence first (9 of 15 without history).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -182,10 +183,11 @@ def test_file_upload_reports_what_happened_to_each_file(api):
     assert again["unchanged"] == report["added"][:1]
 
 
-def test_upload_limits(api, monkeypatch):
+def test_upload_limits(api, demo_server, monkeypatch):
     unsupported = api.post("/api/articles", files=[("files", ("tool.exe", b"MZ...", "application/octet-stream"))])
     assert unsupported.status_code == 415 and "unsupported file type" in _error_detail(unsupported)
-    monkeypatch.setenv("ASSISTANT_MAX_UPLOAD_MB", "0.01")
+    server_assistant = demo_server.assistant
+    monkeypatch.setattr(server_assistant, "settings", replace(server_assistant.settings, max_upload_mb=0.01))
     big = api.post("/api/articles", files=[("files", ("big.txt", b"word " * 5000, "text/plain"))])
     assert big.status_code == 413 and "limit" in _error_detail(big)
     chunked = api.post(

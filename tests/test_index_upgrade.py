@@ -6,8 +6,8 @@ from unittest.mock import patch
 
 import numpy as np
 
-from assistant.index import FORMAT_VERSION
-from assistant.store.catalog import sentence_key
+from assistant.store.index import FORMAT_VERSION
+from assistant.store.records import sentence_key
 
 
 def test_window_vector_index_is_re_embedded_on_open(make_assistant, geneva_record):

@@ -17,7 +17,7 @@ QUESTIONS = [
 
 
 def test_question_vectors_match_the_stored_sentence_vectors(embedder) -> None:
-    from assistant.query_encoder import OnnxQueryEncoder
+    from assistant.models.question_encoder import OnnxQueryEncoder
 
     assert isinstance(embedder._question_encoder, OnnxQueryEncoder)  # the default path
     for question in QUESTIONS:
@@ -29,7 +29,7 @@ def test_question_vectors_match_the_stored_sentence_vectors(embedder) -> None:
 
 def fresh_embedder(embedder):
     """A new Embedder sharing the loaded model, so its question encoder is looked up again."""
-    from assistant.embed import Embedder
+    from assistant.models.embedder import Embedder
 
     fresh = Embedder(embedder.model_path, embedder.batch_size)
     fresh.__dict__["llama_embedding"] = embedder.llama_embedding
@@ -65,12 +65,12 @@ def test_only_mean_pooled_normalised_models_are_exported(tmp_path: Path) -> None
     import json
     import shutil
 
-    from assistant.config import _default_model_path
-    from assistant.query_encoder import supported
+    from assistant.config import bundled_model_path
+    from assistant.models.question_encoder import supported
 
-    assert supported(_default_model_path())
+    assert supported(bundled_model_path())
     other = tmp_path / "cls-pooled"
-    shutil.copytree(_default_model_path(), other, ignore=shutil.ignore_patterns("*.safetensors"))
+    shutil.copytree(bundled_model_path(), other, ignore=shutil.ignore_patterns("*.safetensors"))
     pooling = other / "1_Pooling" / "config.json"
     config = json.loads(pooling.read_text(encoding="utf-8"))
     config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)

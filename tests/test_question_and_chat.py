@@ -1,9 +1,9 @@
 import pytest
 
-from assistant.chat import condense
+from assistant.answering.follow_ups import condense
+from assistant.answering.short_answers import extract
 from assistant.errors import InvalidQuestionError
-from assistant.question import analyse, question_type, validate_question
-from assistant.short_answer import extract
+from assistant.retrieval.question import analyse, question_type, validate_question
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 2001, "?!", None])
@@ -45,7 +45,7 @@ def test_follow_up_carries_previous_topic():
 
 
 def test_common_terms_leave_the_lexical_query_only_on_large_indexes():
-    from assistant.retrieve import LEXICAL_POSTINGS_BUDGET, lexical_terms
+    from assistant.retrieval.candidates import LEXICAL_POSTINGS_BUDGET, lexical_terms
 
     frequencies = {"presid": 12_757, "visit": 2_588, "week": 10_341, "countri": 8_398, "kyiv": 90}
     assert lexical_terms(frequencies, 40_000) == list(frequencies)  # small index: every term

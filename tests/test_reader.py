@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import ExtractiveAnswerer, ReaderAnswerer, build_answerer
-from assistant.config import Settings, _default_model_path
-from assistant.reader import load_default_reader, shipped_weights
-from assistant.reader.inputs import ReaderInput, char_span_to_tokens, encode, sentence_token_mask
-from assistant.reader.model import CONFIG_FILE, WEIGHTS_FILE
-from assistant.reader.reader import best_span
+from assistant.answering.factory import build_answerer
+from assistant.answering.heuristic import HeuristicAnswerer
+from assistant.answering.reader import load_default_reader, shipped_weights
+from assistant.answering.reader.inputs import ReaderInput, char_span_to_tokens, encode, sentence_token_mask
+from assistant.answering.reader.model import CONFIG_FILE, WEIGHTS_FILE
+from assistant.answering.reader.reader import best_span
+from assistant.answering.reading import ReaderAnswerer
+from assistant.config import Settings, bundled_model_path
 
 MEDIATED = "The talks are being mediated by Witkoff and Jared Kushner, the US president’s son-in-law."
 
@@ -23,12 +25,12 @@ MEDIATED = "The talks are being mediated by Witkoff and Jared Kushner, the US pr
 def tokenizer():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(_default_model_path())
+    return AutoTokenizer.from_pretrained(bundled_model_path())
 
 
 @pytest.fixture(scope="module")
 def reader():
-    loaded = load_default_reader(_default_model_path())
+    loaded = load_default_reader(bundled_model_path())
     assert loaded is not None, f"the shipped reader is missing from {shipped_weights()}"
     return loaded
 
@@ -75,7 +77,7 @@ def test_shipped_weights_are_compact_and_documented() -> None:
 
 
 def test_reader_ranks_the_answering_sentence_first_and_reads_the_span(reader, geneva_record) -> None:
-    from assistant.sentences import split_sentences
+    from assistant.ingest.sentences import split_sentences
 
     sentences = [s.text for s in split_sentences(geneva_record["text"])]
     readings = reader.read("Who mediated the talks?", sentences)
@@ -103,7 +105,7 @@ def test_reader_refuses_what_the_articles_do_not_say(demo_assistant) -> None:
 
 
 def test_heuristic_answerer_by_config(make_assistant, monkeypatch) -> None:
-    assert isinstance(make_assistant(answerer="heuristic").answerer, ExtractiveAnswerer)
+    assert isinstance(make_assistant(answerer="heuristic").answerer, HeuristicAnswerer)
     monkeypatch.setenv("ASSISTANT_ANSWERER", "heuristic")
     assert Settings.from_env().answerer == "heuristic"
     with pytest.raises(ValueError, match="unknown answerer"):
@@ -114,14 +116,14 @@ def test_missing_weights_fall_back_to_the_heuristics(make_assistant, tmp_path: P
     from assistant.schema import Article
 
     assistant = make_assistant(reader_dir=tmp_path / "no-reader-here")
-    assert isinstance(assistant.answerer, ExtractiveAnswerer)
+    assert isinstance(assistant.answerer, HeuristicAnswerer)
     assistant.ingest([Article(id=geneva_record["id"], text=geneva_record["text"], title=geneva_record["title"])])
     answer = assistant.ask("Who mediated?")
     assert answer.citations and answer.citations[0].sentence == MEDIATED
 
 
 def test_weights_for_another_encoder_are_refused(tmp_path: Path) -> None:
-    from assistant.reader.reader import load_reader
+    from assistant.answering.reader.reader import load_reader
 
     copy = tmp_path / "reader"
     shutil.copytree(shipped_weights(), copy)
@@ -129,19 +131,19 @@ def test_weights_for_another_encoder_are_refused(tmp_path: Path) -> None:
     config["word_embeddings_sha256_16"] = "0" * 16
     (copy / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ValueError, match="not the encoder"):
-        load_reader(copy, _default_model_path())
+        load_reader(copy, bundled_model_path())
 
 
 @pytest.fixture(scope="module")
 def fp32_reader():
-    from assistant.reader.reader import load_reader
+    from assistant.answering.reader.reader import load_reader
 
-    return load_reader(shipped_weights(), _default_model_path(), "torch-fp32")
+    return load_reader(shipped_weights(), bundled_model_path(), "torch-fp32")
 
 
 def test_onnx_int8_reader_agrees_with_fp32(reader, fp32_reader, geneva_record) -> None:
-    from assistant.reader.runtime import OnnxReaderNetwork
-    from assistant.sentences import split_sentences
+    from assistant.answering.reader.runtime import OnnxReaderNetwork
+    from assistant.ingest.sentences import split_sentences
 
     assert isinstance(reader.model, OnnxReaderNetwork)  # the default runtime
     sentences = [s.text for s in split_sentences(geneva_record["text"])]
@@ -156,28 +158,28 @@ def test_onnx_int8_reader_agrees_with_fp32(reader, fp32_reader, geneva_record) -
 
 
 def test_reader_falls_back_to_pytorch_when_onnx_cannot_be_built(tmp_path: Path, monkeypatch, caplog) -> None:
-    from assistant.reader.reader import load_reader
+    from assistant.answering.reader.reader import load_reader
 
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(blocked))
-    fallback = load_reader(shipped_weights(), _default_model_path(), "onnx-int8")
+    fallback = load_reader(shipped_weights(), bundled_model_path(), "onnx-int8")
     assert "using PyTorch int8" in caplog.text
     reading = fallback.read("Who mediated the talks?", [MEDIATED])[0]
     assert reading.relevance > 0.5 and "Witkoff" in (reading.answer or "")
     with pytest.raises(ValueError, match="unknown reader runtime"):
-        load_reader(shipped_weights(), _default_model_path(), "gpu")
+        load_reader(shipped_weights(), bundled_model_path(), "gpu")
 
 
 def test_onnx_form_is_built_once_and_reused(tmp_path: Path, monkeypatch) -> None:
-    from assistant.reader.reader import load_reader
+    from assistant.answering.reader.reader import load_reader
 
     monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path))
-    load_reader(shipped_weights(), _default_model_path())
+    load_reader(shipped_weights(), bundled_model_path())
     built = list(tmp_path.glob("reader-*.onnx"))
     assert len(built) == 1
     stamp = built[0].stat().st_mtime_ns
-    again = load_reader(shipped_weights(), _default_model_path())
+    again = load_reader(shipped_weights(), bundled_model_path())
     assert list(tmp_path.glob("*")) == built and built[0].stat().st_mtime_ns == stamp
     assert "Witkoff" in (again.read("Who mediated the talks?", [MEDIATED])[0].answer or "")
 
@@ -187,8 +189,8 @@ def test_training_batches_keep_each_question_whole_and_rank_within_it() -> None:
 
     import torch
 
-    from eval.reader_data import Pair
-    from eval.train_reader import batches, listwise_loss
+    from training.reader_data import Pair
+    from training.train_reader import batches, listwise_loss
 
     rng = random.Random(3)
     pairs = []
@@ -210,8 +212,8 @@ def test_training_batches_keep_each_question_whole_and_rank_within_it() -> None:
 
 
 def test_paragraph_negatives_are_the_sentences_sharing_most_words_never_the_answer() -> None:
-    from assistant.sentences import split_sentences
-    from eval.reader_data import hardest_others
+    from assistant.ingest.sentences import split_sentences
+    from training.reader_data import hardest_others
 
     paragraph = split_sentences(
         "The treaty was signed in Vienna in 1815. Delegates from Prussia attended the congress. "

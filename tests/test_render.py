@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.errors import FilterError, UnsupportedFileTypeError, UploadTooLargeError
 from assistant.schema import Answer, Citation, Passage
 from assistant.server.app import BasicAuthMiddleware, is_loopback
 from assistant.server.render import (
@@ -14,13 +15,8 @@ from assistant.server.render import (
     sources_panel,
     stream_chunks,
 )
-from assistant.server.ui import FilterError, chat_filters
-from assistant.server.uploads import (
-    UnsupportedFileTypeError,
-    UploadTooLargeError,
-    clean_file_name,
-    store_upload,
-)
+from assistant.server.ui import chat_filters
+from assistant.server.uploads import clean_file_name, store_upload
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))"
 ARTICLE = "Intro line.\nBefore it. The cited <b>sentence</b> here. After it.\nNext paragraph."
@@ -130,7 +126,7 @@ def test_uploads_get_safe_names_and_limits(tmp_path):
     assert clean_file_name("feed.jsonl.gz") == "feed.jsonl.gz"
     with pytest.raises(UnsupportedFileTypeError):
         clean_file_name("payload.exe")
-    stored = store_upload(tmp_path, "../story.txt", b"Text.")
+    stored = store_upload(tmp_path, "../story.txt", b"Text.", limit=100)
     assert stored == tmp_path / "uploads" / "story.txt" and stored.read_bytes() == b"Text."
     with pytest.raises(UploadTooLargeError):
         store_upload(tmp_path, "big.txt", b"x" * 11, limit=10)

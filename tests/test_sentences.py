@@ -1,4 +1,4 @@
-from assistant.sentences import sentence_window, split_sentences
+from assistant.ingest.sentences import sentence_window, split_sentences
 
 
 def test_offsets_are_exact_and_lines_are_paragraphs(geneva_record):

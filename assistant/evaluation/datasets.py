@@ -10,15 +10,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from assistant.articles import Skipped, article_from_record, slugify
+from assistant.ingest.loaders import Skipped, article_from_record, slugify
+from assistant.ingest.sentences import split_sentences
 from assistant.schema import Article
-from assistant.sentences import split_sentences
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -136,3 +139,34 @@ def load_realtimeqa(path: str | Path, pool: str | Path | None = None) -> QADatas
                 if not isinstance(made, Skipped):
                     documents.append(made)
     return QADataset(path.name.split(".")[0], items, documents)
+
+
+def spread(items: list[T], limit: int | None) -> list[T]:
+    """`limit` items evenly spaced over the set (every topic represented), in order."""
+    if not limit or limit >= len(items):
+        return list(items)
+    if limit < 1:
+        raise ValueError("--limit must be at least 1")
+    step = len(items) / limit
+    return [items[int(n * step)] for n in range(limit)]
+
+
+def check_since(since: str | None) -> None:
+    """Refuse a --since that is not a YYYY-MM-DD date, before anything heavy is loaded."""
+    if not since:
+        return
+    try:
+        dt.date.fromisoformat(since)
+    except ValueError as exc:
+        raise ValueError(f"--since must be a date like 2024-01-01, not {since!r}") from exc
+
+
+def asked_since(items: list[QAItem], since: str | None) -> list[QAItem]:
+    """Questions dated on or after `since` (YYYY-MM-DD): e.g. only those newer than any training data."""
+    if not since:
+        return list(items)
+    check_since(since)
+    kept = [item for item in items if item.date and item.date >= since]
+    if not kept:
+        raise ValueError(f"no question in this set is dated {since} or later")
+    return kept

@@ -7,8 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.harness import EvalRun
-from assistant.evaluation.runner import passed_differently
+from assistant.evaluation.results import EvalRun, passed_differently
 from assistant.evaluation.systems import BuildStats
 
 # (label, key in EvalSummary, how to show it)

@@ -1,117 +1,32 @@
-"""Run Q&A items through one system and summarise answers, citations, retrieval, refusals, latency."""
+"""Run Q&A items through the systems compared and score each answer.
+
+Modes:
+- open: every document of the dataset is indexed once (a real Chroma index on disk,
+  reused by later runs) and each question goes through full retrieval;
+- reader: each question may read only its own gold article/paragraph (a filter on
+  the same index), so the answer step is measured on its own. Questions without a
+  gold article (e.g. unanswerables of the project's set) read the whole corpus.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.evaluation.datasets import QAItem
-from assistant.evaluation.metrics import (
-    answer_hit,
-    contains_sentence,
-    exact_match,
-    f1_score,
-    first_rank,
-    mean_reciprocal_rank,
-    recall_at,
-)
-from assistant.evaluation.systems import AssistantSystem, QASystem, SystemOutput
-from assistant.question import question_type
-from assistant.schema import SearchFilters
+from assistant.evaluation.datasets import QADataset, QAItem, asked_since, load_dataset, spread
+from assistant.evaluation.metrics import answer_hit, contains_sentence, exact_match, f1_score, first_rank
+from assistant.evaluation.results import EvalRun, EvalSummary, ItemResult, summarise
+from assistant.evaluation.systems import DEFAULT_SYSTEMS, AssistantSystem, QASystem, SystemOutput, make_systems
+from assistant.ingest.loaders import slugify
+from assistant.retrieval.question import question_type
+from assistant.schema import Article, SearchFilters
 
-RECALL_DEPTHS = (1, 5, 10)
-CURVE_DEPTH = 10
+if TYPE_CHECKING:
+    from assistant.assistant import Assistant
 
-
-@dataclass
-class ItemResult:
-    id: str
-    question: str
-    answerable: bool
-    refused: bool
-    top_score: float
-    first_citation_gold: bool  # the first cited unit holds the gold sentence
-    any_citation_gold: bool  # some cited unit holds it (citation recall)
-    short_answer: str | None
-    em: float
-    f1: float
-    hit: bool  # a gold answer occurs in the answer text
-    seconds: float
-    qtype: str = ""
-    first_citation_hit: bool = False  # ... and in the first cited unit (the stricter reading)
-    citation_precision: float | None = None  # share of cited units holding a gold answer or the gold sentence
-    sentence_rank: int | None = None  # 1-based rank of the gold sentence among retrieved units
-    article_rank: int | None = None  # 1-based rank of the gold article among retrieved articles
-    has_support: bool = False
-    has_article: bool = False
-    answer_words: int = 0  # how much the user must read: a long chunk "contains" more answers
-
-    @property
-    def passed(self) -> bool:
-        """Answered from the gold sentence (first citation), or rightly refused."""
-        return self.first_citation_gold if self.answerable else self.refused
-
-
-def passed_differently(first: list[ItemResult], second: list[ItemResult]) -> tuple[list[ItemResult], list[ItemResult]]:
-    """(passed by `first` only, passed by `second` only): two runs over the same questions, compared."""
-    other = {item.id: item for item in second}
-    gained = [item for item in first if item.passed and not other[item.id].passed]
-    lost = [item for item in first if not item.passed and other[item.id].passed]
-    return gained, lost
-
-
-@dataclass
-class EvalSummary:
-    questions: int
-    answerable: int
-    unanswerable: int
-    first_citation_gold: float
-    any_citation_gold: float
-    short_em: float
-    short_f1: float
-    answer_hit: float
-    refusal_accuracy: float
-    refusal_precision: float
-    refusal_recall: float
-    latency_p50_ms: float
-    latency_p95_ms: float
-    first_citation_hit: float = 0.0
-    citation_precision: float = 0.0
-    citation_recall: float = 0.0
-    sentence_recall_at_1: float | None = None
-    sentence_recall_at_5: float | None = None
-    sentence_recall_at_10: float | None = None
-    sentence_mrr: float | None = None
-    article_recall_at_1: float | None = None
-    article_recall_at_5: float | None = None
-    article_recall_at_10: float | None = None
-    article_mrr: float | None = None
-    answer_words_p50: float = 0.0
-    items: list[ItemResult] = field(default_factory=list, repr=False)
-
-    def to_dict(self, with_items: bool = False) -> dict[str, Any]:
-        data = asdict(self)
-        if not with_items:
-            data.pop("items")
-        return data
-
-    def recall_curve(self, kind: str, depth: int = CURVE_DEPTH) -> list[float]:
-        """Recall at k = 1..depth of the gold sentence (kind='sentence') or article (kind='article')."""
-        ranks = _ranks(self.items, kind)
-        return [round(recall_at(ranks, k), 4) for k in range(1, depth + 1)] if ranks else []
-
-    def by_type(self) -> dict[str, dict[str, float]]:
-        """Answer hit and count per question type, answerable questions only."""
-        groups: dict[str, list[ItemResult]] = {}
-        for item in self.items:
-            if item.answerable:
-                groups.setdefault(item.qtype or "other", []).append(item)
-        return {
-            qtype: {"questions": len(rows), "answer_hit": round(sum(r.hit for r in rows) / len(rows), 4)}
-            for qtype, rows in sorted(groups.items())
-        }
+MODES = ("open", "reader")
 
 
 def history_for(item: QAItem, by_id: dict[str, QAItem]) -> list[str]:
@@ -130,7 +45,7 @@ def reader_filters(item: QAItem) -> SearchFilters:
 
 
 def evaluate(
-    system: QASystem | Any,
+    system: QASystem | Assistant,
     items: Iterable[QAItem],
     progress: bool = False,
     filters_for: Callable[[QAItem], SearchFilters] | None = None,
@@ -185,59 +100,71 @@ def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult
     )
 
 
-def _ranks(results: list[ItemResult], kind: str) -> list[int | None]:
-    if kind == "sentence":
-        return [r.sentence_rank for r in results if r.has_support]
-    return [r.article_rank for r in results if r.has_article]
+def stored_documents(assistant: Assistant) -> list[Article]:
+    """The articles already in an index, for datasets that bring no documents of their own."""
+    stored = (assistant.article(row.id) for row in assistant.articles())  # listings leave the text out
+    return [
+        Article(id=a.id, text=a.text, title=a.title, date=a.date, source=a.source, url=a.url, category=a.category)
+        for a in stored
+        if a is not None
+    ]
 
 
-def summarise(results: list[ItemResult]) -> EvalSummary:
-    import numpy as np
+def run_evaluation(
+    dataset: QADataset | str | Path,
+    mode: str = "open",
+    limit: int | None = None,
+    systems: Sequence[str] = DEFAULT_SYSTEMS,
+    assistant: Assistant | None = None,
+    index: str | None = None,
+    index_dir: str | Path | None = None,
+    chroma_url: str | None = None,
+    report_dir: str | Path | None = None,
+    progress: bool = True,
+    since: str | None = None,
+) -> EvalRun:
+    """Index the dataset's documents for each system, ask every (selected) question, report."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    data = dataset if isinstance(dataset, QADataset) else load_dataset(dataset)
+    if assistant is None:
+        from assistant import Assistant
 
-    answerable = [r for r in results if r.answerable]
-    unanswerable = [r for r in results if not r.answerable]
-    refused = [r for r in results if r.refused]
-
-    def share(rows: list[ItemResult], key: str) -> float:
-        return round(sum(float(getattr(r, key)) for r in rows) / len(rows), 4) if rows else 0.0
-
-    def ranked(kind: str, k: int | None) -> float | None:
-        ranks = _ranks(results, kind)
-        if not ranks:
-            return None
-        return round(recall_at(ranks, k) if k else mean_reciprocal_rank(ranks), 4)
-
-    precisions = [r.citation_precision for r in answerable if r.citation_precision is not None]
-    correct_refusals = sum(1 for r in unanswerable if r.refused)
-    latencies = [r.seconds * 1000 for r in results] or [0.0]
-    with_support = [r for r in answerable if r.has_support]
-    return EvalSummary(
-        questions=len(results),
-        answerable=len(answerable),
-        unanswerable=len(unanswerable),
-        first_citation_gold=share(with_support, "first_citation_gold"),
-        any_citation_gold=share(with_support, "any_citation_gold"),
-        short_em=share(answerable, "em"),
-        short_f1=share(answerable, "f1"),
-        answer_hit=share(answerable, "hit"),
-        refusal_accuracy=round(sum(1 for r in results if r.refused != r.answerable) / len(results), 4)
-        if results
-        else 0.0,
-        refusal_precision=round(correct_refusals / len(refused), 4) if refused else 0.0,
-        refusal_recall=round(correct_refusals / len(unanswerable), 4) if unanswerable else 0.0,
-        latency_p50_ms=round(float(np.percentile(latencies, 50)), 1),
-        latency_p95_ms=round(float(np.percentile(latencies, 95)), 1),
-        first_citation_hit=share(answerable, "first_citation_hit"),
-        citation_precision=round(sum(precisions) / len(precisions), 4) if precisions else 0.0,
-        citation_recall=share(with_support, "any_citation_gold"),
-        sentence_recall_at_1=ranked("sentence", 1),
-        sentence_recall_at_5=ranked("sentence", 5),
-        sentence_recall_at_10=ranked("sentence", 10),
-        sentence_mrr=ranked("sentence", None),
-        article_recall_at_1=ranked("article", 1),
-        article_recall_at_5=ranked("article", 5),
-        article_recall_at_10=ranked("article", 10),
-        article_mrr=ranked("article", None),
-        answer_words_p50=float(np.percentile([r.answer_words for r in results if not r.refused] or [0], 50)),
-        items=results,
+        name = index or (f"eval-{slugify(data.name, 40)}" if data.documents else None)
+        assistant = Assistant.open(index=name, index_dir=index_dir, chroma_url=chroma_url)
+    documents = data.documents or stored_documents(assistant)
+    if not documents:
+        raise ValueError(
+            f"{data.name} brings no articles and index {assistant.settings.index_name!r} is empty: "
+            "ingest the corpus first (e.g. `assistant demo`)"
+        )
+    items = spread(asked_since(data.items, since), limit)
+    chosen = make_systems(systems, assistant)
+    summaries, builds = {}, {}
+    for system in chosen:
+        # Our index already holds a corpus that came from it; the baselines build their own.
+        own = data.documents if isinstance(system, AssistantSystem) else documents
+        builds[system.name] = system.build(own, progress=progress)
+    for system in chosen:
+        summaries[system.name] = evaluate(
+            system,
+            items,
+            progress=progress,
+            filters_for=reader_filters if mode == "reader" else None,
+            context=data.items,
+        )
+    run = EvalRun(
+        dataset=data.name,
+        mode=mode,
+        index=assistant.settings.index_name,
+        documents=len(documents),
+        questions=len(items),
+        summaries=summaries,
+        builds=builds,
+        since=since,
     )
+    if report_dir is not None:
+        from assistant.evaluation.report import write_report
+
+        write_report(run, Path(report_dir))
+    return run

@@ -16,13 +16,21 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from assistant.question import analyse, validate_question
-from assistant.schema import Article, SearchFilters
+from assistant.retrieval.question import analyse, validate_question
+from assistant.schema import Article, SearchFilters, SentenceRow
+
+if TYPE_CHECKING:
+    import chromadb
+    from llama_index.core import VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from assistant.assistant import Assistant
+    from assistant.models.embedder import Embedder
 
 RANK_DEPTH = 30  # ranked units kept per question (recall@k reads the top 10 of them)
 
@@ -85,7 +93,7 @@ class QASystem(ABC):
 class AssistantSystem(QASystem):
     """This project's assistant, as users get it from `Assistant.ask`."""
 
-    def __init__(self, assistant: Any, name: str = "ours") -> None:
+    def __init__(self, assistant: Assistant, name: str = "ours") -> None:
         super().__init__(name)
         self.assistant = assistant
 
@@ -93,7 +101,7 @@ class AssistantSystem(QASystem):
         report = self.assistant.ingest(list(documents), progress=progress) if documents else None
         written = report.sentences_indexed if report else 0
         self.build_stats = BuildStats(
-            units=written or self.assistant.index.catalog.sentence_count(),
+            units=written or self.assistant.counts()["sentences"],
             seconds=report.seconds if report else 0.0,
             reused=written == 0,
         )
@@ -112,12 +120,19 @@ class AssistantSystem(QASystem):
         )
 
 
+class LexicalStore(Protocol):
+    """What the BM25 baseline needs: scored BM25 hits and their rows (our catalog has both)."""
+
+    def search(self, terms: list[str], limit: int, filters: SearchFilters) -> list[tuple[str, int, float]]: ...
+    def sentences(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], SentenceRow]: ...
+
+
 class BM25System(QASystem):
     """BM25 alone over the same sentences (our FTS5 index): no vectors, no scoring on top."""
 
-    def __init__(self, assistant: Any, name: str = "bm25") -> None:
+    def __init__(self, catalog: LexicalStore, name: str = "bm25") -> None:
         super().__init__(name)
-        self.catalog = assistant.index.catalog
+        self.catalog = catalog
         self.build_stats = BuildStats(reused=True, note="the FTS5 index of ours")
 
     def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
@@ -136,14 +151,14 @@ class LlamaIndexDefaultSystem(QASystem):
     lets a later run reuse it instead of embedding everything again.
     """
 
-    def __init__(self, embedder: Any, folder: Path, top_k: int = 10, name: str = "llama-index") -> None:
+    def __init__(self, embedder: Embedder, folder: Path, top_k: int = 10, name: str = "llama-index") -> None:
         super().__init__(name)
         self.embedder = embedder
         self.folder = Path(folder)
         self.top_k = top_k
-        self._index: Any = None
+        self._index: VectorStoreIndex | None = None
 
-    def _store(self) -> tuple[Any, Any]:
+    def _store(self) -> tuple[chromadb.Collection, ChromaVectorStore]:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -153,9 +168,8 @@ class LlamaIndexDefaultSystem(QASystem):
         return collection, ChromaVectorStore(chroma_collection=collection)
 
     def build(self, documents: Sequence[Article], progress: bool = False) -> BuildStats:
-        from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex
+        from llama_index.core import Document, StorageContext, VectorStoreIndex
 
-        Settings.llm = None
         self.folder.mkdir(parents=True, exist_ok=True)
         marker = self.folder / "built.json"
         digest = _digest(documents)
@@ -208,3 +222,30 @@ def _digest(documents: Sequence[Article]) -> str:
         hasher.update(article.id.encode())
         hasher.update(hashlib.sha256(article.text.encode()).digest())
     return hasher.hexdigest()
+
+
+def _llama_index(assistant: Assistant) -> QASystem:
+    return LlamaIndexDefaultSystem(assistant.embedder, assistant.settings.index_path / "baseline-llama-index")
+
+
+# name -> how to make that system over an assistant (the baselines share its model and index folder)
+SYSTEMS: dict[str, Callable[[Assistant], QASystem]] = {
+    "ours": AssistantSystem,
+    "heuristic": lambda assistant: AssistantSystem(assistant.with_answerer("heuristic"), name="heuristic"),
+    "llama-index": _llama_index,
+    "bm25": lambda assistant: BM25System(assistant.index.catalog),  # the FTS5 index ours searches
+}
+SYSTEM_NAMES = tuple(SYSTEMS)
+DEFAULT_SYSTEMS = ("ours", "llama-index", "bm25")
+
+
+def check_systems(names: Sequence[str]) -> None:
+    """Refuse unknown or missing system names before anything heavy is loaded."""
+    unknown = sorted(set(names) - set(SYSTEMS)) or ([] if names else ["(none)"])
+    if unknown:
+        raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
+
+
+def make_systems(names: Sequence[str], assistant: Assistant) -> list[QASystem]:
+    check_systems(names)
+    return [SYSTEMS[name](assistant) for name in dict.fromkeys(names)]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.server.uploads import max_upload_bytes
+from assistant.config import DEFAULT_HOST, DEFAULT_PORT
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from assistant.assistant import Assistant
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "BasicAuthMiddleware", "create_app", "is_loopback", "serve"]
 
 # Clicking a [n] link in an answer opens that citation in the sources panel (and any folded parent).
 HEAD = """
@@ -103,18 +106,7 @@ class BasicAuthMiddleware:
         return None
 
 
-def auth_from_env() -> tuple[str, str] | None:
-    """ASSISTANT_AUTH=user:password turns on basic auth; unset means open (loopback use)."""
-    value = os.environ.get("ASSISTANT_AUTH", "")
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not (user and sep and password):
-        raise ValueError("ASSISTANT_AUTH must look like user:password")
-    return user, password
-
-
-def create_app(assistant: Any, auth: tuple[str, str] | None = None) -> Any:
+def create_app(assistant: Assistant, auth: tuple[str, str] | None = None) -> FastAPI:
     """The FastAPI app (API + docs) with the chat UI mounted at `/`."""
     import gradio as gr
     from fastapi_offline import FastAPIOffline
@@ -139,7 +131,7 @@ def create_app(assistant: Any, auth: tuple[str, str] | None = None) -> Any:
         theme=theme,
         css=CSS,
         head=HEAD,
-        max_file_size=max_upload_bytes(),
+        max_file_size=assistant.settings.max_upload_bytes,
         footer_links=["api"],
         mcp_server=False,
         ssr_mode=False,
@@ -150,7 +142,7 @@ def create_app(assistant: Any, auth: tuple[str, str] | None = None) -> Any:
 
 
 def serve(
-    assistant: Any, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: tuple[str, str] | None = None
+    assistant: Assistant, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: tuple[str, str] | None = None
 ) -> None:
     """Run the app with uvicorn until interrupted."""
     import uvicorn

@@ -9,8 +9,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.articles import SUPPORTED_SUFFIXES, parse_date
-from assistant.errors import AssistantError
+from assistant.assistant import Assistant
+from assistant.errors import AssistantError, UploadError
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import Answer, SearchFilters
 from assistant.server.render import (
     answer_markdown,
@@ -19,7 +20,7 @@ from assistant.server.render import (
     sources_panel,
     stream_chunks,
 )
-from assistant.server.uploads import UploadError, shown_by_file_name, store_uploads
+from assistant.server.uploads import shown_by_file_name, store_uploads
 
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
@@ -28,29 +29,18 @@ TABLE_ROWS_SHOWN = 500
 CHAT_CONCURRENCY = 8
 
 
-class FilterError(AssistantError, ValueError):
-    """A filter value the user typed can't be used (e.g. a date that isn't one)."""
-
-
 def chat_filters(sources: list[str] | None, date_from: str | None, date_to: str | None) -> SearchFilters:
-    """Filters from the chat's controls; FilterError names the bad field."""
-    dates = []
-    for label, value in (("From", date_from), ("To", date_to)):
-        value = (value or "").strip()
-        parsed = parse_date(value) if value else None
-        if value and parsed is None:
-            raise FilterError(f"{label} date must look like 2026-02-18, got {value!r}")
-        dates.append(parsed)
-    return SearchFilters(tuple(sources or ()), dates[0], dates[1])
+    """Filters from the chat's controls (FilterError names the bad field as the page labels it)."""
+    return SearchFilters.parse(sources, date_from, date_to, labels=("From date", "To date"))
 
 
-def article_rows(assistant: Any, query: str | None = None) -> list[list[Any]]:
+def article_rows(assistant: Assistant, query: str | None = None) -> list[list[Any]]:
     return [
         [a.id, a.title, a.date or "", a.source, a.sentence_count] for a in assistant.articles(query)[:TABLE_ROWS_SHOWN]
     ]
 
 
-def article_choices(assistant: Any) -> list[tuple[str, str]]:
+def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return [(f"{a.title or a.id} — {a.id}", a.id) for a in assistant.articles()]
 
 
@@ -62,7 +52,7 @@ def _bot_message(markdown: str) -> dict[str, str]:
     return {"role": "assistant", "content": markdown}
 
 
-def build_ui(assistant: Any) -> gr.Blocks:
+def build_ui(assistant: Assistant) -> gr.Blocks:
     """One Blocks app over a shared Assistant; every rendered string is escaped in render.py."""
 
     def article_text(article_id: str) -> str | None:
@@ -115,7 +105,7 @@ def build_ui(assistant: Any) -> gr.Blocks:
             raise gr.Error("Choose one or more article files first.")
         try:
             files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-            stored = store_uploads(assistant.settings.index_path, files)
+            stored = store_uploads(assistant.settings.index_path, files, assistant.settings.max_upload_bytes)
         except UploadError as exc:
             raise gr.Error(str(exc)) from exc
         progress(0, desc="Ingesting")
@@ -139,7 +129,7 @@ def build_ui(assistant: Any) -> gr.Blocks:
         date_to: str | None = None,
     ) -> dict:
         """Answer a question with cited sentences; the same JSON as POST /api/ask."""
-        from assistant.server.api import ask_response
+        from assistant.server.api.models import ask_response
 
         try:
             filters = chat_filters(sources, date_from, date_to)

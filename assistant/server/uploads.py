@@ -12,29 +12,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.articles import SUPPORTED_SUFFIXES
+from assistant.errors import UnsupportedFileTypeError, UploadError, UploadTooLargeError
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import IngestReport
 
-DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class UploadError(ValueError):
-    """An upload we refuse before reading it: bad name, unsupported type, too large."""
-
-
-class UploadTooLargeError(UploadError):
-    """The upload is over the size limit."""
-
-
-class UnsupportedFileTypeError(UploadError):
-    """Not one of the article formats we read."""
-
-
-def max_upload_bytes() -> int:
-    """Per-request upload limit: ASSISTANT_MAX_UPLOAD_MB, else 20 MB."""
-    value = os.environ.get("ASSISTANT_MAX_UPLOAD_MB")
-    return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_UPLOAD_BYTES
 
 
 def accepted_suffixes() -> list[str]:
@@ -60,9 +42,8 @@ def upload_dir(index_path: Path) -> Path:
     return folder
 
 
-def store_upload(index_path: Path, name: str, data: bytes, limit: int | None = None) -> Path:
+def store_upload(index_path: Path, name: str, data: bytes, limit: int) -> Path:
     """Write one uploaded file atomically and return where it now lives."""
-    limit = max_upload_bytes() if limit is None else limit
     if len(data) > limit:
         raise UploadTooLargeError(f"{name!r} is {len(data):,} bytes; the limit is {limit:,} bytes")
     target = upload_dir(index_path) / clean_file_name(name)
@@ -72,7 +53,7 @@ def store_upload(index_path: Path, name: str, data: bytes, limit: int | None = N
     return target
 
 
-def store_uploads(index_path: Path, files: list[tuple[str, bytes]], limit: int | None = None) -> list[Path]:
+def store_uploads(index_path: Path, files: list[tuple[str, bytes]], limit: int) -> list[Path]:
     """Store several uploads, refusing the whole set (nothing written) if any name is unusable."""
     for name, _ in files:
         clean_file_name(name)

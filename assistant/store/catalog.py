@@ -12,10 +12,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.schema import Article, SearchFilters, Sentence
+from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
+from assistant.store.records import date_to_int
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -56,53 +56,6 @@ CREATE TRIGGER IF NOT EXISTS sentences_ad AFTER DELETE ON sentences BEGIN
     INSERT INTO sentence_fts(sentence_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
 """
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """An article row as the catalog keeps it."""
-
-    id: str
-    hash: str
-    status: str
-    title: str
-    date: str | None
-    source: str
-    url: str
-    category: str
-    origin: str
-    text: str
-    sentence_count: int
-
-
-@dataclass(frozen=True)
-class SentenceRow:
-    """A sentence row joined with its article's metadata."""
-
-    article_id: str
-    sentence_index: int
-    start: int
-    end: int
-    text: str
-    window: str
-    title: str
-    date: str | None
-    source: str
-    url: str
-
-
-def date_to_int(iso: str | None) -> int | None:
-    return int(iso.replace("-", "")) if iso else None
-
-
-def sentence_key(article_id: str, sentence_index: int) -> str:
-    """The id a sentence has in every index: stable, so rewrites never duplicate."""
-    return f"{article_id}::{sentence_index}"
-
-
-def split_sentence_key(key: str) -> tuple[str, int]:
-    article_id, _, index = key.rpartition("::")
-    return article_id, int(index)
 
 
 class Catalog:
@@ -229,13 +182,11 @@ class Catalog:
                 [(a.id, h) for a, h in articles],
             )
 
-    def commit_articles(self, items: list[tuple[Article, str, list[Sentence], list[str]]]) -> None:
-        """Replace sentences and mark articles ready, atomically.
-
-        items: (article, content hash, sentences, embedding windows).
-        """
+    def commit_articles(self, items: list[PreparedArticle]) -> None:
+        """Replace sentences and mark articles ready, atomically."""
         with self.transaction() as conn:
-            for article, content_hash, sentences, windows in items:
+            for item in items:
+                article, content_hash, sentences, windows = item.article, item.content_hash, item.sentences, item.windows
                 conn.execute("DELETE FROM sentences WHERE article_id = ?", (article.id,))
                 conn.executemany(
                     "INSERT INTO sentences(article_id, sentence_index, start, end, text, window) "

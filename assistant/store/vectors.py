@@ -14,7 +14,6 @@ retriever interface on top (`assistant.llama_adapter`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,7 +22,8 @@ import numpy as np
 
 from assistant.errors import IndexUnavailableError
 from assistant.schema import SearchFilters
-from assistant.store.catalog import chunks, date_to_int
+from assistant.store.catalog import chunks
+from assistant.store.records import SentenceRecords, date_to_int
 
 COLLECTION_PREFIX = "sentences"
 
@@ -131,16 +131,6 @@ class VectorIndex:
         return [
             (key, 1.0 - float(distance)) for key, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
-
-
-@dataclass
-class SentenceRecords:
-    """Parallel lists for one Chroma write: ids, vectors (one row each), texts, metadata."""
-
-    ids: list[str]
-    embeddings: np.ndarray
-    documents: list[str]
-    metadatas: list[dict[str, Any]]
 
 
 def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:

@@ -1,0 +1,166 @@
+"""The HTTP API's request and response bodies (pydantic), and how our objects become them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.config import MAX_QUESTION_CHARS
+from assistant.ingest.loaders import MAX_ARTICLE_CHARS
+from assistant.schema import Answer, Citation, IngestReport, Passage, SearchFilters
+from assistant.server.uploads import shown_by_file_name
+
+MAX_ARTICLES_PER_REQUEST = 1000
+MAX_HISTORY_TURNS = 50
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx body: a message, or FastAPI's list of field errors."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class Filters(_Strict):
+    sources: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    article_ids: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=100, description="only these articles (e.g. to ask about one story)"
+    )
+
+    def to_search_filters(self) -> SearchFilters:
+        return SearchFilters.parse(self.sources, self.date_from, self.date_to, self.article_ids)
+
+
+class ChatTurn(_Strict):
+    role: Literal["user", "assistant"]
+    content: Annotated[str, Field(max_length=20_000)]
+
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Who mediated?"])]
+
+
+class AskRequest(_Strict):
+    question: Question
+    history: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)] | ChatTurn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="Earlier turns, oldest first: user questions as strings, or {role, content} messages.",
+    )
+    filters: Filters | None = None
+
+
+class RetrieveRequest(_Strict):
+    question: Question
+    k: int = Field(5, ge=1, le=50)
+    filters: Filters | None = None
+
+
+class AskResponse(BaseModel):
+    question: str
+    standalone_question: str | None
+    answer: str
+    short_answer: str | None
+    refused: bool
+    citations: list[Citation]
+    nearest: list[Passage] = Field(description="On a refusal: the closest passages, which are not an answer.")
+
+
+class RetrieveResponse(BaseModel):
+    passages: list[Passage]
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    category: str
+    sentence_count: int
+
+
+class ArticleList(BaseModel):
+    total: int
+    articles: list[ArticleSummary]
+
+
+class ArticleDetail(ArticleSummary):
+    text: str
+
+
+class ArticleIn(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, Field(max_length=2000)] = ""
+    text: Annotated[str, Field(min_length=1, max_length=MAX_ARTICLE_CHARS)]
+    date: Annotated[str, Field(max_length=40)] | None = None
+    source: Annotated[str, Field(max_length=200)] = ""
+    url: Annotated[str, Field(max_length=2000)] = ""
+    category: Annotated[str, Field(max_length=200)] = ""
+
+
+class ArticlesIn(_Strict):
+    articles: list[ArticleIn] = Field(min_length=1, max_length=MAX_ARTICLES_PER_REQUEST)
+
+
+class Problem(BaseModel):
+    origin: str
+    reason: str
+
+
+class IngestOut(BaseModel):
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    skipped: list[Problem]
+    cleaned: list[Problem]
+    sentences_indexed: int
+    seconds: float
+
+
+class Deleted(BaseModel):
+    deleted: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    index: str
+    articles: int
+    sentences: int
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+def ask_response(answer: Answer) -> AskResponse:
+    return AskResponse(
+        question=answer.question,
+        standalone_question=answer.standalone_question,
+        answer=answer.text,
+        short_answer=answer.short_answer,
+        refused=answer.refused,
+        citations=answer.citations,
+        nearest=answer.nearest,
+    )
+
+
+def ingest_out(report: IngestReport) -> IngestOut:
+    report = shown_by_file_name(report)
+    return IngestOut(
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        skipped=[Problem(origin=o, reason=r) for o, r in report.skipped],
+        cleaned=[Problem(origin=o, reason=r) for o, r in report.cleaned],
+        sentences_indexed=report.sentences_indexed,
+        seconds=round(report.seconds, 3),
+    )
+
+

@@ -1,0 +1,167 @@
+"""The sentence index: Chroma vectors + SQLite catalog/BM25, kept in step.
+
+Write protocol (what makes a killed ingest recoverable), enforced by types:
+1. `pending = index.begin(batch)` marks the batch's articles 'pending' in the catalog
+   (committed) before anything else is written;
+2. `index.embed(pending.batch)` encodes it (the slow part, done while the previous batch is
+   being stored);
+3. `pending.commit(vectors)` deletes the articles' old vectors, adds the new ones
+   (stable ids: article::sentence) and, in one SQLite transaction, replaces their
+   sentences and marks them 'ready'.
+`SentenceIndex.open` repairs what a crash left pending (`repair`), upgrades an older
+format (`upgrade`) and, with a Chroma server, reconciles the catalog (`sync`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import ArticleNotFoundError
+from assistant.models.embedder import Embedder
+from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
+from assistant.store.catalog import Catalog
+from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
+from assistant.store.repair import repair_pending
+from assistant.store.sync import SyncReport, stamp, sync_catalog
+from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
+from assistant.store.vectors import COLLECTION_PREFIX, VectorIndex, make_chroma_client
+
+__all__ = ["FORMAT_VERSION", "PendingBatch", "SentenceIndex", "SyncReport"]
+
+
+class SentenceIndex:
+    """Owns both stores of one named index and keeps them consistent.
+
+    `__init__` only assigns; `SentenceIndex.open(settings, embedder)` opens the stores
+    and brings them to a consistent, current state.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, catalog: Catalog, vectors: VectorIndex) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.catalog = catalog
+        self.vectors = vectors
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder) -> SentenceIndex:
+        """Open (creating if needed) the index `settings` names; repair, upgrade and sync it."""
+        path: Path = settings.index_path
+        path.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(path / "catalog.sqlite")
+        client = make_chroma_client(path, settings.chroma_url)
+        name = f"{COLLECTION_PREFIX}-{settings.index_name}" if settings.chroma_url else COLLECTION_PREFIX
+        index = cls(settings, embedder, catalog, VectorIndex(client, name))
+        index.repair()
+        index.upgrade()
+        if settings.chroma_url:
+            index.sync()
+        return index
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # --- keeping the stores consistent ---------------------------------------------
+    def repair(self) -> list[str]:
+        """Remove every trace of articles whose write was interrupted."""
+        return repair_pending(self.catalog, self.vectors)
+
+    def upgrade(self) -> int:
+        """Bring an older index to FORMAT_VERSION; returns how many sentences were re-embedded."""
+        return upgrade_format(self.catalog, self.vectors, self.embedder, self.settings.index_name)
+
+    def sync(self, force: bool = False) -> SyncReport:
+        """Bring the local catalog in line with the vector store (cheap when nothing changed)."""
+        return sync_catalog(self.catalog, self.vectors, self.settings.window_size, force)
+
+    # --- writing ---------------------------------------------------------------------
+    def begin(self, batch: list[PreparedArticle]) -> PendingBatch:
+        """Mark a batch pending before anything of it is written: a crash from here on is repaired on open."""
+        self.catalog.mark_pending([(item.article, item.content_hash) for item in batch])
+        return PendingBatch(self, batch)
+
+    def embed(self, batch: list[PreparedArticle]) -> np.ndarray:
+        """Encode a batch's sentences (the slow step, so it runs outside the stores' locks).
+
+        Sentences are embedded alone (short inputs: about 3x faster than windows);
+        retrieval rebuilds window vectors from neighbouring sentence vectors.
+        """
+        return self.embedder.encode([s.text for item in batch for s in item.sentences])
+
+    def _store(self, batch: list[PreparedArticle], vectors: np.ndarray) -> int:
+        self.vectors.delete_articles([item.article.id for item in batch])
+        self.vectors.add(encode_records(batch, vectors))
+        self.catalog.commit_articles(batch)
+        stamp(self.catalog, self.vectors)
+        return len(vectors)
+
+    def delete(self, article_id: str) -> None:
+        if self.catalog.get(article_id) is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r} is indexed")
+        self.catalog.mark_pending([(Article(id=article_id, text=""), "")])
+        self.vectors.delete_articles([article_id])
+        self.catalog.delete_articles([article_id])
+        stamp(self.catalog, self.vectors)
+
+    # --- reading: what ingest needs ---------------------------------------------------
+    def known_hashes(self, article_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """id -> (content hash, status) for the ids already in the catalog."""
+        return self.catalog.hashes(article_ids)
+
+    def id_with_hash(self, content_hash: str) -> str | None:
+        return self.catalog.id_with_hash(content_hash)
+
+    # --- reading: what retrieval needs (the SentenceStore protocol) -------------------
+    def encode_question(self, text: str) -> np.ndarray:
+        return self.embedder.encode_question(text)
+
+    def nearest(self, vector: np.ndarray, k: int, filters: SearchFilters) -> list[SentenceKey]:
+        """The k sentences whose vectors are closest to `vector`, best first."""
+        return [split_sentence_key(key) for key, _ in self.vectors.query(vector, k, filters)]
+
+    def bm25(self, terms: list[str], k: int, filters: SearchFilters) -> list[SentenceKey]:
+        """The k sentences that rank best for `terms` under BM25, best first."""
+        return [(article_id, index) for article_id, index, _ in self.catalog.search(terms, k, filters)]
+
+    def sentence_count(self) -> int:
+        return self.catalog.sentence_count()
+
+    def document_frequencies(self, stems: list[str]) -> dict[str, int]:
+        return self.catalog.document_frequencies(stems)
+
+    def rows(self, keys: list[SentenceKey]) -> dict[SentenceKey, SentenceRow]:
+        return self.catalog.sentences(keys)
+
+    def stored_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """Stored sentence vectors by key (missing keys are left out)."""
+        found = self.vectors.embeddings(sorted(sentence_key(*key) for key in keys))
+        return {split_sentence_key(key): vector for key, vector in found.items()}
+
+    # --- reading: the corpus ----------------------------------------------------------
+    def get(self, article_id: str) -> StoredArticle | None:
+        return self.catalog.get(article_id)
+
+    def articles(self) -> list[StoredArticle]:
+        return self.catalog.list_articles()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": len(self.catalog.list_articles()),
+            "sentences": self.catalog.sentence_count(),
+            "vectors": self.vectors.count(),
+        }
+
+
+@dataclass(frozen=True)
+class PendingBatch:
+    """A batch already marked pending: the only thing that can be committed to both stores."""
+
+    index: SentenceIndex
+    batch: list[PreparedArticle]
+
+    def commit(self, vectors: np.ndarray) -> int:
+        """Write the embedded batch to both stores and mark it ready; returns sentences written."""
+        return self.index._store(self.batch, vectors)

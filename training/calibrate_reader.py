@@ -1,0 +1,144 @@
+"""Fit how reader and retrieval scores combine, and the refusal threshold, on held-out SQuAD train articles.
+
+The held-out articles (never trained on) are split in two; the paragraphs of one half
+are indexed in a real on-disk index, except every third paragraph. That gives three
+kinds of question:
+- answerable: its paragraph is indexed;
+- unanswerable on the same topic: its article is indexed but not the paragraph that
+  answers it (a question whose answer still turns up among the candidates is dropped);
+- unanswerable off topic: its article is absent.
+Half the questions are answerable; the other half is split between the two
+unanswerable kinds. For every question the assistant's retrieval gives its candidates
+and the reader reads them; then
+- a logistic regression over (reader logit, retrieval score) learns which candidate
+  holds the answer: that is the score the assistant ranks and refuses on;
+- the refusal threshold on the best candidate's score is the cut that maximises
+  accuracy (answerable answered, unanswerable refused), weighted as if a third of the
+  questions were unanswerable (as in SQuAD 2.0): users mostly ask what the news says,
+  so a wrong refusal should weigh more than in a half-and-half mix.
+Both go into the reader's reader.json. It also prints how often the gold sentence comes
+first among the answerable questions' candidates, by the reader alone and by the
+combined score.
+
+    python -m eval.calibrate_reader [--weights assistant/reader/weights] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.answering.reader import shipped_weights
+from assistant.answering.reader.model import CONFIG_FILE
+from assistant.answering.reader.reader import combined_score, load_reader, logit
+from assistant.answering.reading import context_of
+from assistant.config import bundled_model_path
+from assistant.evaluation.datasets import spread
+from assistant.evaluation.metrics import normalise_answer
+from assistant.schema import Article
+from training.calibrate_refusal import sweep
+from training.reader_data import held_out_paragraphs
+
+CANDIDATES = 10
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=shipped_weights())
+    parser.add_argument("--seed", type=int, default=7, help="the seed the reader was trained with")
+    parser.add_argument("--questions", type=int, default=1000, help="spread evenly over the held-out questions")
+    parser.add_argument(
+        "--unanswerable-share",
+        type=float,
+        default=1 / 3,
+        help="the share of unanswerable questions the threshold is tuned for (SQuAD 2.0 has about a third)",
+    )
+    args = parser.parse_args()
+
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant import Assistant
+
+    paragraphs = held_out_paragraphs(args.seed)
+    articles = sorted({number for number, _, _ in paragraphs})
+    indexed_articles = set(articles[::2])
+    kinds: dict[str, list[dict]] = {"answerable": [], "same topic": [], "off topic": []}
+    indexed: list[Article] = []
+    for n, (number, title, paragraph) in enumerate(paragraphs):
+        if number not in indexed_articles:
+            kinds["off topic"].extend(paragraph["qas"])
+        elif n % 3 == 2:
+            kinds["same topic"].extend(paragraph["qas"])
+        else:
+            kinds["answerable"].extend(paragraph["qas"])
+            indexed.append(Article(id=f"dev-{number}-{n}", text=paragraph["context"], title=title))
+    share = {"answerable": 0.5, "same topic": 0.25, "off topic": 0.25}
+    questions = [(qa, kind) for kind, qas in kinds.items() for qa in spread(qas, int(args.questions * share[kind]))]
+    reader = load_reader(args.weights, bundled_model_path())
+    features, labels, per_question = [], [], []
+    first = {"reader": 0, "combined": 0, "questions": 0}
+    with tempfile.TemporaryDirectory() as folder:
+        assistant = Assistant.open(index="calibration", index_dir=folder, answerer="heuristic")
+        assistant.ingest(indexed, progress=True)
+        for qa, kind in tqdm(questions, desc="retrieve + read", unit="question"):
+            passages = assistant.retrieve(qa["question"], k=CANDIDATES)
+            if not passages:
+                continue
+            golds = {normalise_answer(a["text"]) for a in qa["answers"]}
+            holds = [any(g and g in normalise_answer(p.sentence) for g in golds) for p in passages]
+            if kind == "same topic" and any(holds):
+                continue  # another paragraph of the article answers it after all
+            readings = reader.read(qa["question"], [p.sentence for p in passages], [context_of(p) for p in passages])
+            answerable = kind == "answerable"
+            rows = [[reading.relevance, passage.score] for passage, reading in zip(passages, readings, strict=True)]
+            features.extend(rows)
+            labels.extend(int(answerable and h) for h in holds)
+            per_question.append((rows, answerable, holds, kind))
+    model = LogisticRegression().fit(np.array([[logit(r), s] for r, s in features]), np.array(labels))
+    weights = {
+        "reader": float(model.coef_[0][0]),
+        "retrieval": float(model.coef_[0][1]),
+        "bias": float(model.intercept_[0]),
+    }
+    for rows, answerable, holds, _ in per_question:
+        if answerable and any(holds):
+            first["questions"] += 1
+            first["reader"] += holds[max(range(len(rows)), key=lambda i: rows[i][0])]
+            first["combined"] += holds[max(range(len(rows)), key=lambda i: combined_score(*rows[i], weights))]
+    print("answer-holding sentence first:", json.dumps(first))
+
+    best_scores = [
+        (max(combined_score(r, s, weights) for r, s in rows), answerable) for rows, answerable, *_ in per_question
+    ]
+    threshold, accuracy = sweep(best_scores, args.unanswerable_share)
+    refused = [not answerable for score, answerable in best_scores if score < threshold]
+    unanswerable = sum(1 for _, answerable in best_scores if not answerable)
+    calibration = {
+        "threshold": threshold,
+        "accuracy": round(accuracy, 4),  # weighted to --unanswerable-share
+        "unanswerable_share": round(args.unanswerable_share, 4),
+        "refusal_precision": round(sum(refused) / max(len(refused), 1), 4),
+        "refusal_recall": round(sum(refused) / max(unanswerable, 1), 4),
+        "answerable": len(best_scores) - unanswerable,
+        "unanswerable": unanswerable,
+        "unanswerable_same_topic": sum(1 for *_, kind in per_question if kind == "same topic"),
+        "candidates": len(labels),
+    }
+    print("score weights:", json.dumps(weights))
+    print("refusal:", json.dumps(calibration))
+    config_path = args.weights / CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    calibration["answer_first"] = first
+    config.update(score_weights=weights, refusal_threshold=threshold, refusal_calibration=calibration)
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {config_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
