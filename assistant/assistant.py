@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answering.factory import build_answerer
 from assistant.answering.follow_ups import condense
-from assistant.config import PROMPTS_PACKAGE, Settings
+from assistant.config import Settings, prompt_text
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.question import analyse, validate_question
@@ -146,12 +146,10 @@ class Assistant:
 
     def as_query_engine(self, llm: LLM, k: int = 5) -> RetrieverQueryEngine:
         """A llama-index query engine over our retriever, for users who bring an LLM."""
-        from importlib.resources import files
-
         from llama_index.core import PromptTemplate
         from llama_index.core.query_engine import RetrieverQueryEngine
 
-        template = PromptTemplate(files(PROMPTS_PACKAGE).joinpath("grounded_answer.txt").read_text(encoding="utf-8"))
+        template = PromptTemplate(prompt_text("grounded_answer.txt"))
         return RetrieverQueryEngine.from_args(self.as_llama_retriever(k=k), llm=llm, text_qa_template=template)
 
     def counts(self) -> dict[str, int]:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import FilterError
+from assistant.config import DEMO_QA
+from assistant.errors import ConfigError, FilterError
 from assistant.schema import Answer, SearchFilters
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Datasets that bring their articles (SQuAD, RealTimeQA) are indexed into "
         "--index (default eval-<dataset>); our JSONL set is asked against --index (default demo).",
     )
-    evaluate.add_argument("dataset", nargs="?", default="eval/demo_qa.jsonl")
+    evaluate.add_argument("dataset", nargs="?", default=str(DEMO_QA), help="default: the project's set, eval/demo_qa.jsonl")
     evaluate.add_argument("--limit", type=int, help="ask N questions spread evenly over the set")
     evaluate.add_argument(
         "--mode",
@@ -257,14 +258,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.config import DEMO_CORPUS
+    from assistant.config import DEMO_CORPUS, Settings
     from assistant.server import serve
 
+    auth = Settings.from_env().credentials()  # a bad ASSISTANT_AUTH stops here, before any model loads
     assistant = _open(args)
-    try:
-        auth = assistant.settings.credentials()
-    except ValueError as exc:
-        raise _UsageError(str(exc)) from exc
     if assistant.settings.index_name == "demo":
         report = assistant.ingest([DEMO_CORPUS])
         print(f"Demo index: {report.summary()}")
@@ -291,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _COMMANDS[args.command](args)
-    except (InvalidQuestionError, FilterError, _UsageError) as exc:
+    except (InvalidQuestionError, FilterError, ConfigError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArticleNotFoundError as exc:

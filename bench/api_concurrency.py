@@ -23,7 +23,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from bbc import BBC, load_bbc, questions_from  # bench/ is on sys.path when run as a script
+
+from assistant.evaluation.corpora import BBC, load_bbc, questions_from
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,12 @@ answer, refusal, citation ids and scores, and the ranked candidates' ids and sco
 `diff` compares two recordings: everything must be identical except scores, which may
 differ by float noise (1e-6 by default).
 
-    python bench/behaviour_snapshot.py record before.jsonl
-    python bench/behaviour_snapshot.py record after.jsonl
+    python bench/behaviour_snapshot.py record --index-dir /tmp/snap after.jsonl        # builds the indexes
+    git stash; python bench/behaviour_snapshot.py record --index-dir /tmp/snap before.jsonl; git stash pop
     python bench/behaviour_snapshot.py diff before.jsonl after.jsonl
+
+Without --index-dir each recording builds fresh indexes: demo and reader-mode answers still
+match exactly, but open-mode ones can differ where the approximate dense search differs.
 """
 
 from __future__ import annotations
@@ -18,13 +21,6 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-DEMO_QA = REPO / "eval" / "demo_qa.jsonl"
-SQUAD_DEV = REPO.parent / "shared" / "data" / "qa" / "squad_dev_v1.1.json.gz"
-SCORE_KEYS = ("score", "scores")
 
 
 def _record_set(assistant, label: str, items, context, filters_for) -> list[dict]:
@@ -50,14 +46,16 @@ def _record_set(assistant, label: str, items, context, filters_for) -> list[dict
     return rows
 
 
-def record(out: Path, squad_limit: int) -> None:
+def record(out: Path, squad_limit: int, index_dir: Path | None = None) -> None:
     from assistant import Assistant
-    from assistant.config import DEMO_CORPUS
+    from assistant.config import DEMO_CORPUS, DEMO_QA
     from assistant.evaluation import load_dataset, load_qa, reader_filters, spread
+    from assistant.evaluation.corpora import SQUAD_DEV
     from assistant.schema import SearchFilters
 
     rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = index_dir or Path(scratch)
         demo = Assistant.open(index="demo", index_dir=folder)
         demo.ingest([DEMO_CORPUS])
         items = load_qa(DEMO_QA)
@@ -110,13 +108,19 @@ def main() -> int:
     rec = commands.add_parser("record")
     rec.add_argument("out", type=Path)
     rec.add_argument("--squad", type=int, default=300, help="SQuAD dev questions, spread over the set")
+    rec.add_argument(
+        "--index-dir",
+        type=Path,
+        help="keep (or reuse) the indexes here: Chroma's approximate (HNSW) index is built differently on every "
+        "ingest, so comparing open-mode answers of two versions is exact only over the same index files",
+    )
     cmp_ = commands.add_parser("diff")
     cmp_.add_argument("before", type=Path)
     cmp_.add_argument("after", type=Path)
     cmp_.add_argument("--tolerance", type=float, default=1e-6)
     args = parser.parse_args()
     if args.command == "record":
-        record(args.out, args.squad)
+        record(args.out, args.squad, args.index_dir)
         return 0
     return diff(args.before, args.after, args.tolerance)
 

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bbc import BBC, load_bbc  # bench/ is on sys.path when run as a script
+from assistant.evaluation.corpora import BBC, RTQA_POOL, load_bbc
 
 REPO = Path(__file__).resolve().parent.parent
-POOL = REPO.parent / "shared" / "data" / "news" / "realtimeqa_dev_articles.jsonl.gz"
+POOL = RTQA_POOL
 
 
 def new_articles(qa: object, count: int) -> list:

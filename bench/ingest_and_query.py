@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bbc import BBC, load_bbc, questions_from  # bench/ is on sys.path when run as a script
 
 from assistant import Assistant
+from assistant.evaluation.corpora import BBC, load_bbc, questions_from
 from assistant.evaluation.systems import LlamaIndexDefaultSystem
 from assistant.store.index import prepare
 

@@ -14,8 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bbc import BBC, load_bbc  # bench/ is on sys.path when run as a script
 from pyinstrument import Profiler
+
+from assistant.evaluation.corpora import BBC, load_bbc
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"

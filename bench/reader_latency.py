@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.evaluation.corpora import SQUAD_DEV
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-SQUAD_DEV = REPO.parent / "shared" / "data" / "qa" / "squad_dev_v1.1.json.gz"
 
 
 def questions_for(args: argparse.Namespace) -> list[str]:

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.evaluation.corpora import RTQA_QUESTIONS
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-QUESTIONS = REPO.parent / "shared" / "data" / "qa" / "realtimeqa_dev.jsonl"
+QUESTIONS = RTQA_QUESTIONS
 
 
 def load_questions(count: int, seed: int = 5) -> list[str]:

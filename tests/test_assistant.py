@@ -48,9 +48,12 @@ def test_geneva_reopened_in_a_new_process_answers_who_mediated(tmp_path, make_as
 def test_geneva_facts_cite_the_right_sentence(demo_assistant, question, sentence_start, short):
     answer = demo_assistant.ask(question)
     assert not answer.refused
-    # For "where", the reader puts another sentence that places the talks in Geneva first;
-    # the lead sentence is still cited (the eval report counts this as a lost question).
-    assert any(c.sentence.startswith(sentence_start) for c in answer.citations)
+    if question.startswith("Where"):
+        # The reader puts another sentence that places the talks in Geneva first; the lead
+        # sentence is still cited (the eval report counts this as a lost question).
+        assert any(c.sentence.startswith(sentence_start) for c in answer.citations)
+    else:
+        assert answer.citations[0].sentence.startswith(sentence_start)
     assert short in (answer.short_answer or "")
 
 

@@ -20,7 +20,7 @@ Both go into the reader's reader.json. It also prints how often the gold sentenc
 first among the answerable questions' candidates, by the reader alone and by the
 combined score.
 
-    python -m eval.calibrate_reader [--weights assistant/reader/weights] [--seed 7]
+    python -m training.calibrate_reader [--weights assistant/answering/reader/weights] [--seed 7]
 """
 
 from __future__ import annotations

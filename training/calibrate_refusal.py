@@ -1,9 +1,10 @@
-"""Choose the refusal threshold from the project's own Q&A set.
+"""Choose the heuristic answerer's refusal threshold (Settings.refusal_threshold) from the project's set.
 
-Runs every question with refusals switched off, records the best sentence score,
-then picks the threshold that maximises refusal accuracy (answerable questions
-answered, unanswerable ones refused); ties go to the lower threshold, which
-refuses less. Usage: python -m eval.calibrate_refusal [eval/demo_qa.jsonl]
+Runs every question through the heuristic answerer with refusals switched off, records
+the best sentence score, then picks the threshold that maximises refusal accuracy
+(answerable questions answered, unanswerable ones refused); ties go to the lower
+threshold, which refuses less. The reader's own threshold is chosen by
+`training.calibrate_reader`. Usage: python -m training.calibrate_refusal [eval/demo_qa.jsonl]
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def sweep(scores: list[tuple[float, bool]], unanswerable_share: float | None = N
 
 def main(dataset: str = "eval/demo_qa.jsonl") -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        assistant = Assistant.open(index="calibration", index_dir=tmp, refusal_threshold=-1.0)
+        # The heuristic answerer's scores are the ones this threshold is compared with.
+        assistant = Assistant.open(index="calibration", index_dir=tmp, answerer="heuristic", refusal_threshold=-1.0)
         assistant.ingest([DEMO_CORPUS])
         summary = evaluate(assistant, load_qa(dataset), progress=True)
     scores = [(r.top_score, r.answerable) for r in summary.items]

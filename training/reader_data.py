@@ -20,10 +20,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.answering.reader.inputs import ReaderInput
+from assistant.config import shared_data
 from assistant.ingest.sentences import split_sentences
 from assistant.schema import Sentence
 
-SHARED_QA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa"
+SHARED_QA = shared_data("qa")
 TRAIN_YEARS = ("2022", "2023")  # RealTimeQA 2024 questions are for evaluation only
 MIN_SUPPORT_OVERLAP = 6
 DEV_SHARE = 0.02  # SQuAD train articles held out for dev metrics and refusal calibration

@@ -1,15 +1,15 @@
 """Fine-tune the reader on CPU: checkpointed, resumable, reproducible from one command.
 
-    python -m eval.train_reader --out runs/reader [--questions 36000] [--seed 7]
+    python -m training.train_reader --out runs/reader [--questions 36000] [--seed 7]
 
 The shipped reader took two runs: the first 42,000 usable questions from the bare
 encoder, pointwise; then the next ones, starting from those weights, with the listwise
-loss as well (see assistant/reader/weights/README.md for the exact commands).
+loss as well (see assistant/answering/reader/weights/README.md for the exact commands).
 
 Prints its data counts, logs loss as it goes, evaluates on the held-out SQuAD train
 articles (gold sentence ranked first, span EM/F1 on the top sentence) and writes the
 shipped form (fp16, no word-embedding table) to OUT/weights. Copy that folder to
-assistant/reader/weights/ to ship it.
+assistant/answering/reader/weights/ to ship it.
 """
 
 from __future__ import annotations

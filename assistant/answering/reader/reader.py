@@ -73,7 +73,7 @@ def combined_score(relevance: float, retrieval: float, weights: dict[str, float]
     """The answer probability the assistant ranks and refuses on.
 
     A logistic model over the reader's logit and the retrieval score, fitted on held-out
-    articles by `python -m eval.calibrate_reader`; without fitted weights, the reader alone.
+    articles by `python -m training.calibrate_reader`; without fitted weights, the reader alone.
     """
     if not weights:
         return relevance

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,36 +12,8 @@ from assistant.config import DEMO_CORPUS
 from assistant.evaluation import evaluate, load_qa
 from assistant.schema import SearchFilters
 from tests.conftest import REPO
-from tests.live_server import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    import httpx
-
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("chroma run did not start")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
 
 
 @pytest.fixture

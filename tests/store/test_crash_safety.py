@@ -26,12 +26,33 @@ def _ready_articles(catalog) -> int:
         return 0
 
 
+# Runs the real CLI ingest in a child process that stops for good inside its third batch,
+# after the batch was marked pending and before it is written: the kill lands there every time.
+STOP_IN_THIRD_BATCH = """
+import pathlib, sys, time
+from assistant.store import index as store_index
+real_commit = store_index.PendingBatch.commit
+committed = []
+def commit(self, vectors):
+    if len(committed) == 2:
+        pathlib.Path(sys.argv[2]).write_text("third batch pending")
+        time.sleep(600)
+    committed.append(len(self.batch))
+    return real_commit(self, vectors)
+store_index.PendingBatch.commit = commit
+from assistant.cli import main
+sys.exit(main(["ingest", "--quiet", sys.argv[1]]))
+"""
+BATCH = 64  # Settings.ingest_batch_articles
+
+
 def test_killed_ingest_recovers_to_the_clean_result(tmp_path, make_assistant):
     corpus = write_jsonl(tmp_path / "corpus.jsonl", synthetic_articles(300))
     crash_dir = tmp_path / "crash"
+    marker = tmp_path / "stopped"
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(crash_dir), "ASSISTANT_INDEX": "big"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "ingest", "--quiet", str(corpus)],
+        [sys.executable, "-c", STOP_IN_THIRD_BATCH, str(corpus), str(marker)],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -39,20 +60,19 @@ def test_killed_ingest_recovers_to_the_clean_result(tmp_path, make_assistant):
     )
     catalog = crash_dir / "big" / "catalog.sqlite"
     deadline = time.time() + 300
-    while _ready_articles(catalog) == 0 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.0)  # land inside a later batch's embedding/writes
-    assert proc.poll() is None, "ingest finished before it could be killed; make the corpus bigger"
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert marker.exists(), "the ingest never reached its third batch"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    partial = _ready_articles(catalog)
-    assert 0 < partial < 300
+    assert _ready_articles(catalog) == 2 * BATCH  # two batches written, the third cut off
+    partial = 2 * BATCH
 
     from assistant import Assistant
 
     resumed = Assistant.open(index="big", index_dir=crash_dir, embedder=make_assistant().embedder)
     report = resumed.ingest([corpus])
-    assert len(report.unchanged) >= partial and len(report.added) + len(report.unchanged) == 300
+    assert len(report.unchanged) == partial and len(report.added) == 300 - partial
 
     clean = make_assistant("clean")
     clean.ingest([corpus])
@@ -71,7 +91,7 @@ def test_a_failed_background_write_is_raised_and_repaired_on_reopen(tmp_path, ma
 
     articles = [Article(id=r["id"], text=r["text"], title=r["title"]) for r in synthetic_articles(40)]
     assistant = make_assistant("pipelined", ingest_batch_articles=10)
-    real_store = SentenceIndex.store
+    real_store = SentenceIndex._store
     stored: list[int] = []
 
     def failing_store(self, batch, vectors):
@@ -80,7 +100,7 @@ def test_a_failed_background_write_is_raised_and_repaired_on_reopen(tmp_path, ma
         stored.append(len(batch))
         return real_store(self, batch, vectors)
 
-    monkeypatch.setattr(SentenceIndex, "store", failing_store)
+    monkeypatch.setattr(SentenceIndex, "_store", failing_store)
     with pytest.raises(OSError, match="disk full"):
         assistant.ingest(articles)
     monkeypatch.undo()

@@ -10,10 +10,11 @@ import json
 
 import pytest
 
+from assistant.config import shared_data
 from assistant.evaluation import load_squad, run_evaluation
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO
 
-SQUAD_DEV = SHARED / "data" / "qa" / "squad_dev_v1.1.json.gz"
+SQUAD_DEV = shared_data("qa", "squad_dev_v1.1.json.gz")
 QUESTIONS = 300
 
 pytestmark = pytest.mark.skipif(not SQUAD_DEV.exists(), reason=f"SQuAD dev not found at {SQUAD_DEV}")

@@ -1,15 +1,23 @@
-"""The BBC news corpus from ../shared (read at run time, never copied) and questions over it."""
+"""Real corpora from the shared data folder (read at run time, never copied): paths and loaders.
+
+Benchmarks, training and tests take their paths from here (`config.shared_data`), and
+each checks that a file exists before using it.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
 import random
-from pathlib import Path
 
-from assistant import Article
+from assistant.config import shared_data
+from assistant.schema import Article
 
-BBC = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news" / "bbc_articles.jsonl.gz"
+BBC = shared_data("news", "bbc_articles.jsonl.gz")
+RTQA_POOL = shared_data("news", "realtimeqa_dev_articles.jsonl.gz")
+RTQA_QUESTIONS = shared_data("qa", "realtimeqa_dev.jsonl")
+SQUAD_DEV = shared_data("qa", "squad_dev_v1.1.json.gz")
+SQUAD_TRAIN = shared_data("qa", "squad_train_v1.1.json.gz")
 
 
 def load_bbc(limit: int | None) -> list[Article]:
