@@ -6,12 +6,15 @@ answer, refusal, citation ids and scores, and the ranked candidates' ids and sco
 `diff` compares two recordings: everything must be identical except scores, which may
 differ by float noise (1e-6 by default).
 
-    python bench/behaviour_snapshot.py record --index-dir /tmp/snap after.jsonl        # builds the indexes
-    git stash; python bench/behaviour_snapshot.py record --index-dir /tmp/snap before.jsonl; git stash pop
+    python bench/behaviour_snapshot.py record --index-dir /tmp/snap /tmp/build.jsonl   # builds the indexes
+    python bench/behaviour_snapshot.py record --index-dir /tmp/snap after.jsonl        # reopens them
+    (in a checkout of the old version) python bench/behaviour_snapshot.py record --index-dir /tmp/snap before.jsonl
     python bench/behaviour_snapshot.py diff before.jsonl after.jsonl
 
-Without --index-dir each recording builds fresh indexes: demo and reader-mode answers still
-match exactly, but open-mode ones can differ where the approximate dense search differs.
+Open-mode answers are exact only between recordings that reopen the same index files:
+Chroma's approximate (HNSW) index differs from one build to the next, and a collection
+just written answers from its write buffer until it is reopened. Demo and reader-mode
+answers match exactly even over fresh builds.
 """
 
 from __future__ import annotations
@@ -111,8 +114,7 @@ def main() -> int:
     rec.add_argument(
         "--index-dir",
         type=Path,
-        help="keep (or reuse) the indexes here: Chroma's approximate (HNSW) index is built differently on every "
-        "ingest, so comparing open-mode answers of two versions is exact only over the same index files",
+        help="keep (or reuse) the indexes here; compare recordings that reopen the same index files",
     )
     cmp_ = commands.add_parser("diff")
     cmp_.add_argument("before", type=Path)

@@ -101,7 +101,7 @@ def test_reader_mode_reads_only_the_gold_article(demo_assistant, tmp_path):
     geneva = SearchFilters(article_ids=("geneva-peace-talks",))
     llama = LlamaIndexDefaultSystem(demo_assistant.embedder, tmp_path / "llama")
     llama.build(stored_documents(demo_assistant))
-    for system in (AssistantSystem(demo_assistant), BM25System(demo_assistant), llama):
+    for system in (AssistantSystem(demo_assistant), BM25System(demo_assistant.index.catalog), llama):
         # A question about another article: in reader mode only Geneva may be read.
         output = system.answer("When does the Aurora-2 probe reach the asteroid?", filters=geneva)
         assert output.ranked, system.name
