@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,6 +112,14 @@ def _open(args: argparse.Namespace) -> Assistant:
     return Assistant.open(index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print to a terminal: control characters (escape sequences) shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.short_answer:
@@ -126,7 +135,7 @@ def format_answer(answer: Answer) -> str:
     if answer.refused and answer.nearest:
         lines.append("Nearest passages (not an answer):")
         lines += [f"  - {p.sentence} ({p.title or p.article_id})" for p in answer.nearest]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -170,9 +179,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     print(f"{report.summary()}; {report.sentences_indexed} sentences indexed in {report.seconds:.1f}s")
     for origin, reason in report.skipped:
-        print(f"  skipped {origin}: {reason}")
+        print(printable(f"  skipped {origin}: {reason}"))
     for origin, message in report.cleaned:
-        print(f"  cleaned {origin}: {message}")
+        print(printable(f"  cleaned {origin}: {message}"))
     return 0
 
 
@@ -182,14 +191,14 @@ def _cmd_articles(args: argparse.Namespace) -> int:
         print(json.dumps([{k: v for k, v in vars(r).items() if k not in ("text", "hash")} for r in rows], indent=2))
         return 0
     for row in rows:
-        print(f"{row.id}\t{row.date or '-'}\t{row.source or '-'}\t{row.sentence_count} sentences\t{row.title}")
+        print(printable(f"{row.id}\t{row.date or '-'}\t{row.source or '-'}\t{row.sentence_count} sentences\t{row.title}"))
     print(f"{len(rows)} articles")
     return 0
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
     _open(args).delete(args.article_id)
-    print(f"deleted {args.article_id}")
+    print(printable(f"deleted {args.article_id}"))
     return 0
 
 
@@ -253,7 +262,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         return 0
     print(f"pulled {len(report.pulled)} article(s) from the vector store, dropped {len(report.dropped)}")
     for article_id in report.dropped:
-        print(f"  dropped {article_id} (no longer in the vector store)")
+        print(printable(f"  dropped {article_id} (no longer in the vector store)"))
     return 0
 
 

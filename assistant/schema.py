@@ -132,7 +132,14 @@ class Answer:
 
 @dataclass
 class IngestReport:
-    """Counts and reasons from one ingest run, shown to the user at the end."""
+    """Counts and reasons from one ingest run, shown to the user at the end.
+
+    At most MAX_ENTRIES skip reasons and MAX_ENTRIES cleaning notes are kept (add them with
+    `skip` and `clean`); further ones are only counted, in `skipped_more` and `cleaned_more`,
+    so a hostile input cannot grow the report without bound.
+    """
+
+    MAX_ENTRIES = 1_000  # not annotated: a class constant, not a dataclass field
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -141,21 +148,45 @@ class IngestReport:
     cleaned: list[tuple[str, str]] = field(default_factory=list)  # (origin, what was removed)
     sentences_indexed: int = 0
     seconds: float = 0.0
+    skipped_more: int = 0  # skips past MAX_ENTRIES: counted, not listed
+    cleaned_more: int = 0  # notes past MAX_ENTRIES: counted, not listed
+
+    def skip(self, origin: str, reason: str) -> None:
+        if len(self.skipped) < self.MAX_ENTRIES:
+            self.skipped.append((origin, reason))
+        else:
+            self.skipped_more += 1
+
+    def clean(self, origin: str, message: str) -> None:
+        if len(self.cleaned) < self.MAX_ENTRIES:
+            self.cleaned.append((origin, message))
+        else:
+            self.cleaned_more += 1
 
     def merge(self, other: IngestReport) -> None:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
-        self.skipped += other.skipped
-        self.cleaned += other.cleaned
+        for origin, reason in other.skipped:
+            self.skip(origin, reason)
+        for origin, message in other.cleaned:
+            self.clean(origin, message)
+        self.skipped_more += other.skipped_more
+        self.cleaned_more += other.cleaned_more
         self.sentences_indexed += other.sentences_indexed
         self.seconds += other.seconds
 
     def summary(self) -> str:
-        return (
+        text = (
             f"added {len(self.added)}, updated {len(self.updated)}, "
-            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}"
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped) + self.skipped_more}"
         )
+        unlisted = [
+            f"{count:,} {what} not listed"
+            for count, what in ((self.skipped_more, "skip reasons"), (self.cleaned_more, "cleaning notes"))
+            if count
+        ]
+        return f"{text} ({', '.join(unlisted)})" if unlisted else text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -35,9 +35,16 @@ def start_server(assistant: Any, auth: tuple[str, str] | None = None) -> LiveSer
     import uvicorn
 
     from assistant.server import create_app
+    from assistant.server.app import GRACEFUL_SHUTDOWN_S
 
     port = free_port()
-    config = uvicorn.Config(create_app(assistant, auth), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(assistant, auth),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # as `serve`: open streams don't hold up stop()
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

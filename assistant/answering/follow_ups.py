@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.config import MAX_QUESTION_CHARS
 from assistant.retrieval.question import content_words
 
 _CONTEXT_WORDS = re.compile(
@@ -20,6 +21,8 @@ _CONTEXT_WORDS = re.compile(
 )
 _ELLIPTIC = re.compile(r"^\s*(?:and|what about|how about|and what about)\b", re.IGNORECASE)
 MIN_OWN_WORDS = 2
+MAX_LOOK_BACK = 8  # earlier turns read to resolve a follow-up
+MAX_CARRIED_WORDS = 20  # a follow-up borrows a topic, not a whole earlier turn
 
 
 def previous_questions(history: Sequence[Any] | None) -> list[str]:
@@ -43,16 +46,34 @@ def needs_context(question: str) -> bool:
 
 
 def condense(question: str, history: Sequence[Any] | None) -> str:
-    """A standalone version of `question`, using the latest earlier turns when needed."""
-    earlier = previous_questions(history)
+    """A standalone version of `question`, using the latest earlier turns when needed.
+
+    Earlier turns are first made standalone themselves, oldest first, each from the ones
+    before it, so the work is linear in the history; only the last MAX_LOOK_BACK turns
+    are read (a follow-up leans on the latest one or two).
+    """
+    earlier = previous_questions(history)[-MAX_LOOK_BACK:]
     if not earlier or not needs_context(question):
         return question
-    own = {w for w in content_words(question)}
+    resolved: list[str] = []
+    for previous in earlier:
+        resolved.append(_lean_on(previous, resolved))
+    return _lean_on(question, resolved)
+
+
+def _lean_on(question: str, resolved: list[str]) -> str:
+    """`question` with the content words of the latest standalone turn that has any new ones."""
+    if not resolved or not needs_context(question):
+        return question
+    own = set(content_words(question))
     carried: list[str] = []
-    for previous in reversed(earlier[-2:]):  # the latest turn weighs most
-        for word in content_words(condense(previous, earlier[: earlier.index(previous)])):
+    for previous in reversed(resolved[-2:]):  # the latest turn weighs most
+        for word in content_words(previous):
             if word not in own and word not in carried:
                 carried.append(word)
         if carried:
             break
+    carried = carried[:MAX_CARRIED_WORDS]
+    while carried and len(question) + len(" ".join(carried)) + 1 > MAX_QUESTION_CHARS:
+        carried.pop()  # the standalone question stays within the question limit
     return f"{question} {' '.join(carried)}" if carried else question

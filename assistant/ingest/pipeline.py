@@ -79,15 +79,15 @@ class Ingestor:
         try:
             for item in items:
                 if isinstance(item, Skipped):
-                    report.skipped.append((item.origin, item.reason))
+                    report.skip(item.origin, item.reason)
                     continue
                 if isinstance(item, Note):
-                    report.cleaned.append((item.origin, item.message))
+                    report.clean(item.origin, item.message)
                     continue
                 bar.update(1)
                 reason = self._duplicate_reason(item, seen_ids, seen_hashes)
                 if reason:
-                    report.skipped.append((item.origin or item.id, reason))
+                    report.skip(item.origin or item.id, reason)
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_articles:
@@ -151,11 +151,11 @@ class Ingestor:
             if previous is None:
                 twin = self.index.id_with_hash(digest)
                 if twin is not None:
-                    report.skipped.append((article.origin or article.id, f"same content as indexed article {twin!r}"))
+                    report.skip(article.origin or article.id, f"same content as indexed article {twin!r}")
                     continue
             prepared = prepare(article, self.window_size)
             if not prepared.sentences:
-                report.skipped.append((article.origin or article.id, "no sentences found in text"))
+                report.skip(article.origin or article.id, "no sentences found in text")
                 continue
             if previous is not None:
                 updated.add(article.id)

@@ -49,6 +49,9 @@ class HybridRetriever(SentenceRetriever):
         self.window_size = window_size
 
     def _retrieve(self, question: Question, k: int, filters: SearchFilters) -> list[Passage]:
-        fused, query_vector, idf = find_candidates(self.store, question, self.dense_k, self.lexical_k, filters)
+        # Each list reaches at least k deep, so a caller asking for k passages can get k.
+        fused, query_vector, idf = find_candidates(
+            self.store, question, max(self.dense_k, k), max(self.lexical_k, k), filters
+        )
         keys = fused[: max(self.candidates, k)]
         return score_candidates(self.store, question, keys, query_vector, idf, self.window_size)

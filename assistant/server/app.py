@@ -106,12 +106,23 @@ class BasicAuthMiddleware:
         return None
 
 
+GRACEFUL_SHUTDOWN_S = 3  # on SIGTERM/Ctrl-C, requests still running after this are cancelled
+EXIT_GRACE_S = 5  # after the server stops on a signal, the process ends within this even if threads still run
+
+
 def create_app(assistant: Assistant, auth: tuple[str, str] | None = None) -> FastAPI:
-    """The FastAPI app (API + docs) with the chat UI mounted at `/`."""
+    """The FastAPI app (API + docs) with the chat UI mounted at `/`.
+
+    Gradio's files live in the app's own folder under the index (see gradio_files), which
+    is removed when the app shuts down.
+    """
     import gradio as gr
     from fastapi_offline import FastAPIOffline
+    from gradio.routes import App as GradioApp
+    from starlette.routing import Mount
 
     from assistant.server.api import build_router, install_error_handlers
+    from assistant.server.gradio_files import AppFiles, FileGuard
     from assistant.server.ui import build_ui
 
     app = FastAPIOffline(  # FastAPI whose /docs assets are served locally, not from a CDN
@@ -124,27 +135,58 @@ def create_app(assistant: Assistant, auth: tuple[str, str] | None = None) -> Fas
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
     )  # system fonts: the page must not call out to a font CDN
-    app = gr.mount_gradio_app(
-        app,
-        build_ui(assistant),
-        path="/",
-        theme=theme,
-        css=CSS,
-        head=HEAD,
-        max_file_size=assistant.settings.max_upload_bytes,
-        footer_links=["api"],
-        mcp_server=False,
-        ssr_mode=False,
-    )
+    files = AppFiles(assistant.settings.index_path)  # before any block is made: blocks read GRADIO_TEMP_DIR
+    try:
+        ui = build_ui(assistant, files)
+        app = gr.mount_gradio_app(
+            app,
+            ui,
+            path="/",
+            theme=theme,
+            css=CSS,
+            head=HEAD,
+            max_file_size=assistant.settings.max_upload_bytes,
+            footer_links=["api"],
+            mcp_server=False,
+            ssr_mode=False,
+            blocked_paths=files.blocked_paths(),
+        )
+        gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, GradioApp))
+        files.pin(ui, gradio_app)
+    except BaseException:
+        files.close()
+        raise
+    _close_on_shutdown(app, files)
+    app.add_middleware(FileGuard, folder=files.folder, max_body_bytes=assistant.settings.max_upload_bytes)
     if auth:
         app.add_middleware(BasicAuthMiddleware, username=auth[0], password=auth[1])
     return app
 
 
+def _close_on_shutdown(app: FastAPI, files: Any) -> None:
+    """Remove the app's Gradio folder when the app shuts down (and at exit, if it never does)."""
+    import atexit
+    import contextlib
+    import shutil
+
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(parent: Any) -> Any:
+        try:
+            async with inner(parent) as state:
+                yield state
+        finally:
+            files.close()
+
+    app.router.lifespan_context = lifespan
+    atexit.register(shutil.rmtree, files.folder, True)  # the path only: an exit hook must not keep the app alive
+
+
 def serve(
     assistant: Assistant, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: tuple[str, str] | None = None
 ) -> None:
-    """Run the app with uvicorn until interrupted."""
+    """Run the app with uvicorn until interrupted; a signal stops it within a few seconds."""
     import uvicorn
 
     if not is_loopback(host):
@@ -154,4 +196,42 @@ def serve(
         print(f"{warning}: {host}:{port} is reachable from other machines.", file=sys.stderr)
     app = create_app(assistant, auth)
     print(f"Newsroom QA on http://{host}:{port}  (HTTP API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S
+    )
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, remembering whether a signal (SIGTERM, Ctrl-C) stopped it."""
+
+        signalled = False
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.signalled = True
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
+    try:
+        server.run()
+    finally:
+        if server.signalled:
+            _exit_soon(EXIT_GRACE_S)
+
+
+def _exit_soon(seconds: float) -> None:
+    """End the process after `seconds` if it is still alive: a request thread must not keep it running.
+
+    uvicorn re-raises the signal once it has shut down, which normally ends the process at
+    once; this covers a signal handler that does not, and work (an ingest, a long answer)
+    still running in worker threads that Python would otherwise wait for at exit.
+    """
+    import os
+    import threading
+
+    def stop() -> None:
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()

@@ -10,9 +10,10 @@ from typing import Any
 import gradio as gr
 
 from assistant.assistant import Assistant
-from assistant.errors import AssistantError, UploadError
+from assistant.errors import AssistantError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import Answer, SearchFilters
+from assistant.server.gradio_files import FOREIGN_FILE, AppFiles
 from assistant.server.render import (
     answer_markdown,
     escape_markdown,
@@ -20,7 +21,7 @@ from assistant.server.render import (
     sources_panel,
     stream_chunks,
 )
-from assistant.server.uploads import shown_by_file_name, store_uploads
+from assistant.server.uploads import store_and_ingest
 
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
@@ -52,8 +53,12 @@ def _bot_message(markdown: str) -> dict[str, str]:
     return {"role": "assistant", "content": markdown}
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    """One Blocks app over a shared Assistant; every rendered string is escaped in render.py."""
+def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
+    """One Blocks app over a shared Assistant; every rendered string is escaped in render.py.
+
+    `app_files` is the app's own Gradio folder: the upload handler reads only files its
+    upload route stored there (never a path a client names), and deletes them once read.
+    """
 
     def article_text(article_id: str) -> str | None:
         stored = assistant.article(article_id)
@@ -97,19 +102,38 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         )
 
     def ingest_files(
-        paths: list[str] | None,
+        uploaded: list[dict[str, Any]] | dict[str, Any] | None,
         query: str | None,
         progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio injects progress via this default)
     ):
-        if not paths:
+        # The event runs with preprocess=False: `uploaded` is Gradio's FileData list as sent,
+        # so the original file names (orig_name) survive; the paths are checked here.
+        items = uploaded if isinstance(uploaded, list) else [uploaded] if uploaded else []
+        if not items:
             raise gr.Error("Choose one or more article files first.")
+        accepted: list[tuple[str, Path]] = []
+        for item in items:
+            path = item.get("path") if isinstance(item, dict) else item
+            real = app_files.uploaded(path)
+            if real is None:
+                raise gr.Error(f"Nothing was ingested: {FOREIGN_FILE}.", print_exception=False)
+            name = item.get("orig_name") if isinstance(item, dict) else None
+            accepted.append((name if isinstance(name, str) and name else real.name, real))
         try:
-            files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-            stored = store_uploads(assistant.settings.index_path, files, assistant.settings.max_upload_bytes)
+            limit = assistant.settings.max_upload_bytes
+            total = sum(path.stat().st_size for _, path in accepted)
+            if total > limit:
+                raise UploadTooLargeError(f"the files come to {total:,} bytes; the limit per upload is {limit:,} bytes")
+            files = [(name, path.read_bytes()) for name, path in accepted]
         except UploadError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc
+        finally:
+            app_files.discard(path for _, path in accepted)  # the copy kept is the one in <index>/uploads
         progress(0, desc="Ingesting")
-        report = shown_by_file_name(assistant.ingest(stored, progress=True))
+        try:
+            report = store_and_ingest(assistant, files, progress=True)
+        except UploadError as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
         return (report_markdown(report.to_dict()), None, *corpus_views(query))
 
     def delete_article(article_id: str | None, query: str | None) -> tuple[Any, ...]:
@@ -137,7 +161,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
 
-    with gr.Blocks(title="Newsroom QA", fill_width=True) as ui:
+    # Uploaded files nobody ingested are removed after an hour (and all of them at shutdown).
+    with gr.Blocks(title="Newsroom QA", fill_width=True, delete_cache=(1800, 3600)) as ui:
         gr.Markdown("## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.")
         answers = gr.State([])
         with gr.Tab("Chat", id="chat"):
@@ -212,7 +237,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="nqa-delete")
                     delete_status = gr.Markdown(elem_id="nqa-delete-status")
             views = [table, to_delete, source_filter]
-            ingest_button.click(ingest_files, [files, search], [report, files, *views], api_visibility="private")
+            ingest_button.click(
+                ingest_files, [files, search], [report, files, *views], api_visibility="private", preprocess=False
+            )
             search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
             delete_button.click(delete_article, [to_delete, search], [delete_status, *views], api_visibility="private")
 

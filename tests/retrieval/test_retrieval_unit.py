@@ -84,3 +84,12 @@ def test_filters_parse_dates_once_for_every_front_end():
     with pytest.raises(FilterError, match="--since"):
         SearchFilters.parse([], "last week", None, labels=("--since", "--until"))
     assert SearchFilters.parse().is_empty
+
+
+def test_asking_for_k_passages_gets_k_when_the_index_has_them():
+    from tests.conftest import synthetic_articles
+
+    articles = [Article(id=r["id"], text=r["text"], title=r["title"]) for r in synthetic_articles(12)]
+    retriever = HybridRetriever(InMemorySentenceStore(articles), dense_k=10, lexical_k=10, candidates=10)
+    assert len(retriever.retrieve("What did the council debate?", k=50)) == 50
+    assert len(retriever.retrieve("What did the council debate?", k=5)) == 5

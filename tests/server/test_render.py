@@ -122,7 +122,7 @@ def test_chat_filters_validate_dates():
 
 def test_uploads_get_safe_names_and_limits(tmp_path):
     assert clean_file_name("../../etc/passwd.txt") == "passwd.txt"
-    assert clean_file_name("C:\\Users\\me\\My Story (1).md") == "My_Story_1_.md"
+    assert clean_file_name("C:\\Users\\me\\My Story (1).md") == "My Story (1).md"  # safe characters stay
     assert clean_file_name("feed.jsonl.gz") == "feed.jsonl.gz"
     with pytest.raises(UnsupportedFileTypeError):
         clean_file_name("payload.exe")

@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.config import MAX_QUESTION_CHARS
-from assistant.ingest.loaders import MAX_ARTICLE_CHARS
+from assistant.ingest.loaders import (
+    MAX_ARTICLE_CHARS,
+    MAX_CATEGORY_CHARS,
+    MAX_ID_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+)
 from assistant.schema import Answer, Citation, IngestReport, Passage, SearchFilters
 from assistant.server.uploads import shown_by_file_name
 
 MAX_ARTICLES_PER_REQUEST = 1000
 MAX_HISTORY_TURNS = 50
+MAX_HISTORY_ITEM_CHARS = 2000  # each earlier turn
+MAX_HISTORY_CHARS = 20_000  # all earlier turns together
 
 
 class _Strict(BaseModel):
@@ -40,20 +49,49 @@ class Filters(_Strict):
 
 class ChatTurn(_Strict):
     role: Literal["user", "assistant"]
-    content: Annotated[str, Field(max_length=20_000)]
+    content: Annotated[str, Field(max_length=MAX_HISTORY_ITEM_CHARS)]
 
 
 Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Who mediated?"])]
 
 
 class AskRequest(_Strict):
+    """A question and, separately limited, the conversation before it."""
+
     question: Question
-    history: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)] | ChatTurn] = Field(
+    history: list[Annotated[str, Field(max_length=MAX_HISTORY_ITEM_CHARS)] | ChatTurn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY_TURNS,
-        description="Earlier turns, oldest first: user questions as strings, or {role, content} messages.",
+        description=(
+            "Earlier turns, oldest first: user questions as strings, or {role, content} messages. "
+            f"At most {MAX_HISTORY_TURNS} turns of at most {MAX_HISTORY_ITEM_CHARS:,} characters each, "
+            f"{MAX_HISTORY_CHARS:,} characters in all (limits of their own, apart from the question's)."
+        ),
     )
     filters: Filters | None = None
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history_within_limits(cls, value: Any) -> Any:
+        """Each limit with its own message, checked before the turns are parsed."""
+        if not isinstance(value, list):
+            return value
+        if len(value) > MAX_HISTORY_TURNS:
+            raise ValueError(f"history has {len(value):,} turns; the limit is {MAX_HISTORY_TURNS}")
+        total = 0
+        for number, turn in enumerate(value):
+            text = turn.get("content") if isinstance(turn, dict) else turn
+            if not isinstance(text, str):
+                continue  # the type check below names it
+            if len(text) > MAX_HISTORY_ITEM_CHARS:
+                raise ValueError(
+                    f"history turn {number} is {len(text):,} characters long; "
+                    f"the limit per turn is {MAX_HISTORY_ITEM_CHARS:,}"
+                )
+            total += len(text)
+        if total > MAX_HISTORY_CHARS:
+            raise ValueError(f"the history is {total:,} characters in all; the limit is {MAX_HISTORY_CHARS:,}")
+        return value
 
 
 class RetrieveRequest(_Strict):
@@ -96,13 +134,14 @@ class ArticleDetail(ArticleSummary):
 
 
 class ArticleIn(_Strict):
-    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    title: Annotated[str, Field(max_length=2000)] = ""
+    # The loader's limits, so the JSON API refuses (422) exactly what a file upload would skip.
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)] | None = None
+    title: Annotated[str, Field(max_length=MAX_TITLE_CHARS)] = ""
     text: Annotated[str, Field(min_length=1, max_length=MAX_ARTICLE_CHARS)]
     date: Annotated[str, Field(max_length=40)] | None = None
-    source: Annotated[str, Field(max_length=200)] = ""
-    url: Annotated[str, Field(max_length=2000)] = ""
-    category: Annotated[str, Field(max_length=200)] = ""
+    source: Annotated[str, Field(max_length=MAX_SOURCE_CHARS)] = ""
+    url: Annotated[str, Field(max_length=MAX_URL_CHARS)] = ""
+    category: Annotated[str, Field(max_length=MAX_CATEGORY_CHARS)] = ""
 
 
 class ArticlesIn(_Strict):

@@ -34,7 +34,7 @@ from assistant.server.api.models import (
     ingest_out,
 )
 from assistant.server.api.openapi import ARTICLES_BODY
-from assistant.server.uploads import store_uploads
+from assistant.server.uploads import store_and_ingest
 
 
 def build_router(assistant: Assistant) -> APIRouter:
@@ -118,13 +118,52 @@ def build_router(assistant: Assistant) -> APIRouter:
     return router
 
 
-async def _ingest_json(assistant: Assistant, raw: bytes) -> IngestOut:
+def _first_unpaired_surrogate(data: object) -> list[str | int] | None:
+    """Where in parsed JSON a string holds a lone surrogate (json.loads lets `"\\ud800"` through), else None."""
+    stack: list[tuple[object, list[str | int]]] = [(data, [])]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return where
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, where))
+                stack.append((value, [*where, key]))
+        elif isinstance(node, list):
+            stack.extend((value, [*where, number]) for number, value in enumerate(node))
+    return None
+
+
+def _parse_articles(raw: bytes) -> ArticlesIn:
+    """The JSON body as ArticlesIn, or RequestValidationError (422) saying what is wrong with it."""
     try:
-        payload = ArticlesIn.model_validate(json.loads(raw))
+        data = json.loads(raw)
+    except RecursionError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ["body"], "msg": "JSON nested too deeply to read"}]
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ["body"], "msg": str(exc)}]) from exc
+    where = _first_unpaired_surrogate(data)
+    if where is not None:
+        raise RequestValidationError(
+            [{"type": "string_unicode", "loc": ["body", *where], "msg": "text with an unpaired surrogate (not valid Unicode)"}]
+        )
+    try:
+        return ArticlesIn.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
+    except RecursionError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ["body"], "msg": "JSON nested too deeply to read"}]
+        ) from exc
+
+
+async def _ingest_json(assistant: Assistant, raw: bytes) -> IngestOut:
+    payload = _parse_articles(raw)
     articles, skipped = [], []
     for number, item in enumerate(payload.articles):
         made = article_from_record(item.model_dump(exclude_none=True), origin=f"articles[{number}]")
@@ -135,10 +174,13 @@ async def _ingest_json(assistant: Assistant, raw: bytes) -> IngestOut:
 
 
 async def _ingest_files(assistant: Assistant, request: Request, limit: int) -> IngestOut:
+    """Every file is read, stored and ingested, or the request is refused before anything is written."""
     form = await request.form(max_files=100, max_fields=10, max_part_size=limit)
-    uploads = [item for key, item in form.multi_items() if key == "files" and not isinstance(item, str)]
-    if not uploads:
-        raise RequestValidationError([{"type": "missing", "loc": ["body", "files"], "msg": "no files uploaded"}])
-    files = [(upload.filename or "", await upload.read()) for upload in uploads]
-    paths = store_uploads(assistant.settings.index_path, files, limit)
-    return ingest_out(await run_in_threadpool(assistant.ingest, paths))
+    try:
+        uploads = [item for key, item in form.multi_items() if key == "files" and not isinstance(item, str)]
+        if not uploads:
+            raise RequestValidationError([{"type": "missing", "loc": ["body", "files"], "msg": "no files uploaded"}])
+        files = [(upload.filename or "", await upload.read()) for upload in uploads]
+    finally:
+        await form.close()
+    return ingest_out(await run_in_threadpool(store_and_ingest, assistant, files))
