@@ -127,10 +127,15 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory, embedder):
     """The real app over its own copy of the demo corpus (tests may add and delete articles)."""
+    yield from serve_demo_copy(tmp_path_factory, embedder, "web")
+
+
+def serve_demo_copy(tmp_path_factory: pytest.TempPathFactory, embedder, name: str) -> Iterator:
+    """For a fixture: the real app on a free loopback port over a fresh index `name` holding the demo corpus."""
     from assistant import Assistant
     from tests.live_server import start_server
 
-    assistant = Assistant.open(index="web", index_dir=tmp_path_factory.mktemp("web"), embedder=embedder)
+    assistant = Assistant.open(index=name, index_dir=tmp_path_factory.mktemp(name), embedder=embedder)
     assistant.ingest([DEMO_CORPUS])
     server = start_server(assistant)
     yield server

@@ -845,14 +845,11 @@ def _finish(title: Any, text: str, record: dict[str, Any], origin: str, path: Pa
     if _CONTROL.search(title) or _CONTROL.search(source) or _CONTROL.search(category):
         title, source, category = (_strip_controls(v) for v in (title, source, category))
         notes.append(Note(origin, "removed control characters from the title, source or category"))
-    clean, note = _unsurrogate(clean, "text", origin)
-    notes.append(note)
-    title, note = _unsurrogate(title, "title", origin)
-    notes.append(note)
-    source, note = _unsurrogate(source, "source", origin)
-    notes.append(note)
-    category, note = _unsurrogate(category, "category", origin)
-    notes.append(note)
+    cleaned = {"text": clean, "title": title, "source": source, "category": category}
+    for name, value in cleaned.items():
+        cleaned[name], note = _unsurrogate(value, name, origin)
+        notes.append(note)
+    clean, title, source, category = cleaned.values()
     problem = _url_problem(url) if url else None
     if problem:
         notes.append(Note(origin, f"url {_brief(url)} dropped: {problem}"))

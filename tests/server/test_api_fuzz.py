@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DEMO_CORPUS, REPO
-from tests.live_server import start_server
+from tests.conftest import REPO, serve_demo_copy
 
 EXAMPLES_PER_OPERATION = 60
 UPLOAD_EXAMPLES = 200
@@ -33,13 +32,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory, embedder):
     """A throwaway index: fuzzing adds and deletes articles at random."""
-    from assistant import Assistant
-
-    assistant = Assistant.open(index="fuzz", index_dir=tmp_path_factory.mktemp("fuzz"), embedder=embedder)
-    assistant.ingest([DEMO_CORPUS])
-    server = start_server(assistant)
-    yield server
-    server.stop()
+    yield from serve_demo_copy(tmp_path_factory, embedder, "fuzz")
 
 
 def run_schemathesis(url: str, report_dir: Path, examples: int, *extra: str) -> subprocess.CompletedProcess:

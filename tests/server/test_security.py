@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEMO_CORPUS, REPO, synthetic_articles
+from tests.conftest import REPO, serve_demo_copy, synthetic_articles
 from tests.live_server import free_port, start_server
 
 FILE_META = {"_type": "gradio.FileData"}
@@ -37,13 +37,7 @@ GOOD_TEXT = b"Harbour pilot retires\n\nThe harbour pilot, Ada Varga, retired on 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
     """The app over its own index: these tests add articles and count them."""
-    from assistant import Assistant
-
-    assistant = Assistant.open(index="sec", index_dir=tmp_path_factory.mktemp("sec"), embedder=embedder)
-    assistant.ingest([DEMO_CORPUS])
-    live = start_server(assistant)
-    yield live
-    live.stop()
+    yield from serve_demo_copy(tmp_path_factory, embedder, "sec")
 
 
 @pytest.fixture(scope="module")
