@@ -20,7 +20,9 @@ from assistant.schema import Answer, SearchFilters
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a mistake in the command, or nothing to work on (an empty or unknown index)
+EXIT_DAMAGED = 3  # the store is damaged or out of step: `assistant check` / `assistant repair`
+EXIT_BUSY = 4  # another process owns the index and the command could not go through it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Datasets that bring their articles (SQuAD, RealTimeQA) are indexed into "
         "--index (default eval-<dataset>); our JSONL set is asked against --index (default demo).",
     )
-    evaluate.add_argument("dataset", nargs="?", default=str(DEMO_QA), help="default: the project's set, eval/demo_qa.jsonl")
+    evaluate.add_argument(
+        "dataset", nargs="?", default=str(DEMO_QA), help="default: the project's set, eval/demo_qa.jsonl"
+    )
     evaluate.add_argument("--limit", type=int, help="ask N questions spread evenly over the set")
     evaluate.add_argument(
         "--mode",
@@ -191,7 +195,9 @@ def _cmd_articles(args: argparse.Namespace) -> int:
         print(json.dumps([{k: v for k, v in vars(r).items() if k not in ("text", "hash")} for r in rows], indent=2))
         return 0
     for row in rows:
-        print(printable(f"{row.id}\t{row.date or '-'}\t{row.source or '-'}\t{row.sentence_count} sentences\t{row.title}"))
+        print(
+            printable(f"{row.id}\t{row.date or '-'}\t{row.source or '-'}\t{row.sentence_count} sentences\t{row.title}")
+        )
     print(f"{len(rows)} articles")
     return 0
 
@@ -294,13 +300,27 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from assistant.errors import ArticleNotFoundError, AssistantError, InvalidQuestionError
+    from assistant.errors import (
+        ArticleNotFoundError,
+        AssistantError,
+        EmptyIndexError,
+        IndexBusyError,
+        IndexNotFoundError,
+        InvalidQuestionError,
+        StoreDamagedError,
+    )
 
     try:
         return _COMMANDS[args.command](args)
-    except (InvalidQuestionError, FilterError, ConfigError, _UsageError) as exc:
+    except (InvalidQuestionError, FilterError, ConfigError, _UsageError, IndexNotFoundError, EmptyIndexError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreDamagedError as exc:
+        print(printable(str(exc)), file=sys.stderr)
+        return EXIT_DAMAGED
+    except IndexBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except ArticleNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -112,6 +112,7 @@ class Settings:
     auth: str | None = None  # "user:password" turns on HTTP basic auth for the app
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    lock_wait: float = 30.0  # seconds a process waits for another's writer lock before saying the index is busy
 
     @property
     def index_path(self) -> Path:
@@ -173,4 +174,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ASSISTANT_AUTH": ("auth", _text),
     "ASSISTANT_HOST": ("host", _text),
     "ASSISTANT_PORT": ("port", int),
+    "ASSISTANT_LOCK_WAIT": ("lock_wait", float),
 }

@@ -41,3 +41,24 @@ class UploadTooLargeError(UploadError):
 
 class UnsupportedFileTypeError(UploadError):
     """Not one of the article formats we read."""
+
+
+class IndexNotFoundError(AssistantError, ValueError):
+    """A read-only command named an index that does not exist (it is never created by reading)."""
+
+
+class EmptyIndexError(AssistantError, ValueError):
+    """A question was asked of an index that holds no articles: nothing to answer from, which is not a refusal."""
+
+
+class IndexBusyError(AssistantError):
+    """Another process owns the index (one writer per index) and the request could not go through it."""
+
+
+class StoreDamagedError(AssistantError):
+    """The catalog or the vector store is damaged or out of step; the message names the file and the repair."""
+
+    def __init__(self, message: str, path: str = "", repair: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.repair = repair

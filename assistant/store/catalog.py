@@ -186,7 +186,12 @@ class Catalog:
         """Replace sentences and mark articles ready, atomically."""
         with self.transaction() as conn:
             for item in items:
-                article, content_hash, sentences, windows = item.article, item.content_hash, item.sentences, item.windows
+                article, content_hash, sentences, windows = (
+                    item.article,
+                    item.content_hash,
+                    item.sentences,
+                    item.windows,
+                )
                 conn.execute("DELETE FROM sentences WHERE article_id = ?", (article.id,))
                 conn.executemany(
                     "INSERT INTO sentences(article_id, sentence_index, start, end, text, window) "

@@ -24,11 +24,12 @@ from assistant.errors import ArticleNotFoundError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
 from assistant.store.catalog import Catalog
+from assistant.store.layout import catalog_path, collection_name
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
 from assistant.store.repair import repair_pending
 from assistant.store.sync import SyncReport, stamp, sync_catalog
 from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
-from assistant.store.vectors import COLLECTION_PREFIX, VectorIndex, make_chroma_client
+from assistant.store.vectors import VectorIndex, make_chroma_client
 
 __all__ = ["FORMAT_VERSION", "PendingBatch", "SentenceIndex", "SyncReport"]
 
@@ -51,10 +52,9 @@ class SentenceIndex:
         """Open (creating if needed) the index `settings` names; repair, upgrade and sync it."""
         path: Path = settings.index_path
         path.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(path / "catalog.sqlite")
+        catalog = Catalog(catalog_path(settings))
         client = make_chroma_client(path, settings.chroma_url)
-        name = f"{COLLECTION_PREFIX}-{settings.index_name}" if settings.chroma_url else COLLECTION_PREFIX
-        index = cls(settings, embedder, catalog, VectorIndex(client, name))
+        index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)))
         index.repair()
         index.upgrade()
         if settings.chroma_url:

@@ -25,8 +25,6 @@ from assistant.schema import SearchFilters
 from assistant.store.catalog import chunks
 from assistant.store.records import SentenceRecords, date_to_int
 
-COLLECTION_PREFIX = "sentences"
-
 
 def make_chroma_client(index_path: Path, chroma_url: str | None) -> Any:
     """An embedded client under `index_path/chroma`, or an HTTP client for a server."""
