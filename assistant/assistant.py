@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering.factory import build_answerer
 from assistant.answering.follow_ups import condense
 from assistant.config import Settings, prompt_text
+from assistant.errors import EmptyIndexError
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.question import analyse, validate_question
@@ -26,16 +27,30 @@ if TYPE_CHECKING:
     from llama_index.core.query_engine import RetrieverQueryEngine
 
 
+DEMO_SEEDED = "demo_seeded"  # index note: the demo corpus was built here once
+
+
 class Assistant:
     """Grounded question answering over one named index of news articles.
 
     Use it as a context manager (or call `close()`) so the catalog is closed when done.
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        create: bool = True,
+        command: str = "python",
+    ) -> None:
+        """Open the index `settings` names, holding its writer lock until `close()` (see store/lock.py).
+
+        `create=False` raises IndexNotFoundError instead of creating a missing index;
+        IndexBusyError when another process holds the index.
+        """
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
-        self.index = SentenceIndex.open(self.settings, self.embedder)
+        self.index = SentenceIndex.open(self.settings, self.embedder, create=create, command=command)
         self.retriever = HybridRetriever(
             self.index,
             dense_k=self.settings.dense_candidates,
@@ -53,13 +68,15 @@ class Assistant:
         index_dir: str | Path | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
+        create: bool = True,
+        command: str = "python",
         **overrides: Any,
     ) -> Assistant:
-        """Open (or create) an index by name; unset arguments come from the environment."""
+        """Open (or, unless `create=False`, create) an index by name; unset arguments come from the environment."""
         settings = Settings.from_env().with_overrides(
             index_name=index, index_dir=Path(index_dir) if index_dir else None, chroma_url=chroma_url, **overrides
         )
-        return cls(settings, embedder)
+        return cls(settings, embedder, create=create, command=command)
 
     # --- corpus -----------------------------------------------------------------
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
@@ -89,6 +106,22 @@ class Assistant:
             return rows
         return [a for a in rows if needle in f"{a.id}\n{a.title}\n{a.source}".casefold()]
 
+    def seed_demo(self, reset: bool = False) -> IngestReport | None:
+        """Build the bundled demo corpus into this index once: on the first start of an empty index, or on `reset`.
+
+        Never again after that, so articles the user deleted stay deleted. Returns None when nothing was done.
+        """
+        from assistant.config import DEMO_CORPUS
+
+        seeded = self.index.get_note(DEMO_SEEDED) is not None
+        if not reset and (seeded or not self.index.is_empty()):
+            if not seeded:
+                self.index.set_note(DEMO_SEEDED, "existing")  # built before this was recorded
+            return None
+        report = self.ingest([DEMO_CORPUS])
+        self.index.set_note(DEMO_SEEDED, "reset" if reset else "first start")
+        return report
+
     def sources(self) -> list[str]:
         """Distinct source names, for filter menus."""
         return sorted({a.source for a in self.index.articles() if a.source})
@@ -99,7 +132,18 @@ class Assistant:
 
     # --- questions --------------------------------------------------------------
     def retrieve(self, question: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Passage]:
+        """The k best sentences for `question`; EmptyIndexError when nothing is indexed."""
+        self._require_articles()
         return self.retriever.retrieve(question, k=k, filters=filters)
+
+    def _require_articles(self) -> None:
+        """An empty index is not a refusal: say so, and how to fill it."""
+        if self.index.is_empty():
+            name = self.settings.index_name
+            raise EmptyIndexError(
+                f"the index {name!r} has no articles yet, so there is nothing to answer from: add some with "
+                f"`assistant --index {name} ingest PATH`, the app's Corpus tab, or POST /api/articles"
+            )
 
     def ask(
         self, question: str, history: Sequence[Any] | None = None, filters: SearchFilters | dict | None = None
@@ -120,6 +164,7 @@ class Assistant:
         `k` (default: that number) is how many ranked sentences come back.
         """
         text = validate_question(question)
+        self._require_articles()
         standalone = condense(text, history)
         parsed = analyse(standalone)
         read = self.answerer.candidates
@@ -160,6 +205,11 @@ class Assistant:
         return self.index.sync(force=force)
 
     # --- lifetime ---------------------------------------------------------------
+    def announce_server(self, url: str, auth: bool) -> None:
+        """Note in the index's lock where the app serving it listens, so CLI commands come through it."""
+        if self.index.lock is not None:
+            self.index.lock.announce_url(url, auth)
+
     def close(self) -> None:
         """Close the index's files; the shared models stay loaded for other assistants."""
         self.index.close()

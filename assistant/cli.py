@@ -19,6 +19,8 @@ from assistant.schema import Answer, SearchFilters
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
+    from assistant.config import Settings
+    from assistant.server.client import AppClient
 
 EXIT_USAGE = 2  # a mistake in the command, or nothing to work on (an empty or unknown index)
 EXIT_DAMAGED = 3  # the store is damaged or out of step: `assistant check` / `assistant repair`
@@ -85,10 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--force", action="store_true", help="read every record even when the store looks unchanged")
 
     serve = commands.add_parser(
-        "serve", help="start the browser app and the HTTP API (the demo index is built or refreshed first)"
+        "serve",
+        help="start the browser app and the HTTP API (an empty demo index gets the demo articles on first start)",
     )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env ASSISTANT_HOST)")
     serve.add_argument("--port", type=int, help="port (default 7860, env ASSISTANT_PORT)")
+    serve.add_argument(
+        "--reset-demo",
+        action="store_true",
+        help="re-add the bundled demo articles (they are otherwise built only on the first start of an empty demo index)",
+    )
     # Also accepted after `serve` (so `python app.py --index NAME` works); SUPPRESS keeps values given before it.
     serve.add_argument("--index", default=argparse.SUPPRESS, help="as the global --index")
     serve.add_argument("--index-dir", default=argparse.SUPPRESS, help="as the global --index-dir")
@@ -110,10 +118,48 @@ class _UsageError(Exception):
     pass
 
 
-def _open(args: argparse.Namespace) -> Assistant:
+def _settings(args: argparse.Namespace) -> Settings:
+    from assistant.config import Settings
+
+    return Settings.from_env().with_overrides(
+        index_name=args.index, index_dir=Path(args.index_dir) if args.index_dir else None, chroma_url=args.chroma_url
+    )
+
+
+def _open(args: argparse.Namespace, create: bool = False) -> Assistant:
+    """The index, opened here (holding its writer lock for this command). Read-only commands never create one."""
     from assistant import Assistant
 
-    return Assistant.open(index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url)
+    return Assistant(_settings(args), create=create, command=f"assistant {args.command}")
+
+
+def _open_or_route(args: argparse.Namespace, create: bool = False) -> Assistant | AppClient:
+    """The index, or, when a running app owns it, a client that sends this command through that app's API.
+
+    The lock is looked at before any model loads, so routing costs no model start.
+    """
+    from assistant.errors import IndexBusyError, IndexNotFoundError
+    from assistant.store.layout import index_exists, store_folder
+    from assistant.store.lock import IndexLock
+
+    settings = _settings(args)
+    if not create and not settings.chroma_url and not index_exists(settings):
+        from assistant.store.index import not_found_message
+
+        raise IndexNotFoundError(not_found_message(settings))
+    holder = IndexLock(store_folder(settings)).holder()
+    if holder is None or not holder.url:
+        try:
+            return _open(args, create)
+        except IndexBusyError as exc:
+            holder = exc.owner
+            if holder is None or not getattr(holder, "url", None):
+                raise
+    from assistant.server.client import AppClient
+
+    client = AppClient(holder, settings.credentials())
+    print(f"(sent {client.describe()})", file=sys.stderr)
+    return client
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -147,7 +193,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     validate_question(args.question)  # fail fast, before loading any model
     filters = _filters(args)
-    answer = _open(args).ask(args.question, filters=filters)
+    answer = _open_or_route(args).ask(args.question, filters=filters)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
@@ -156,7 +202,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     from assistant import InvalidQuestionError
 
     filters = _filters(args)
-    assistant = _open(args)
+    assistant = _open_or_route(args)
     history: list[str] = []
     print(f"Ask about the {assistant.counts()['articles']} indexed articles (empty line or Ctrl-D quits).")
     while True:
@@ -168,7 +214,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
             break
         try:
             answer = assistant.ask(question, history=history, filters=filters)
-        except InvalidQuestionError as exc:
+        except (InvalidQuestionError, FilterError) as exc:
             print(f"error: {exc}")
             continue
         history.append(question)
@@ -177,7 +223,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    report = _open(args).ingest(args.paths, progress=not args.quiet)
+    report = _open_or_route(args, create=True).ingest(args.paths, progress=not args.quiet)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -190,7 +236,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_articles(args: argparse.Namespace) -> int:
-    rows = _open(args).articles()
+    rows = _open_or_route(args).articles()
     if args.json:
         print(json.dumps([{k: v for k, v in vars(r).items() if k not in ("text", "hash")} for r in rows], indent=2))
         return 0
@@ -203,7 +249,7 @@ def _cmd_articles(args: argparse.Namespace) -> int:
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
-    _open(args).delete(args.article_id)
+    _open_or_route(args).delete(args.article_id)
     print(printable(f"deleted {args.article_id}"))
     return 0
 
@@ -255,9 +301,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from assistant.config import DEMO_CORPUS
+    from assistant.server.client import AppClient
 
-    report = _open(args).ingest([DEMO_CORPUS], progress=True)
-    print(f"demo index: {report.summary()}")
+    target = _open_or_route(args, create=True)
+    report = (
+        target.ingest([DEMO_CORPUS], progress=True) if isinstance(target, AppClient) else target.seed_demo(reset=True)
+    )
+    print(f"demo index: {report.summary() if report else 'nothing to do'}")
     return 0
 
 
@@ -273,15 +323,21 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from assistant.config import DEMO_CORPUS, Settings
+    from assistant.config import Settings
     from assistant.server import serve
 
     auth = Settings.from_env().credentials()  # a bad ASSISTANT_AUTH stops here, before any model loads
-    assistant = _open(args)
+    assistant = _open(args, create=True)
     if assistant.settings.index_name == "demo":
-        report = assistant.ingest([DEMO_CORPUS])
-        print(f"Demo index: {report.summary()}")
-    serve(assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth)
+        report = assistant.seed_demo(reset=args.reset_demo)
+        if report is not None:
+            print(f"Demo index: {report.summary()}")
+    elif args.reset_demo:
+        raise _UsageError("--reset-demo is for the demo index (--index demo)")
+    try:
+        serve(assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth)
+    finally:
+        assistant.close()
     return 0
 
 

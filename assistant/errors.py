@@ -54,6 +54,10 @@ class EmptyIndexError(AssistantError, ValueError):
 class IndexBusyError(AssistantError):
     """Another process owns the index (one writer per index) and the request could not go through it."""
 
+    def __init__(self, message: str, owner: object = None) -> None:
+        super().__init__(message)
+        self.owner = owner  # the lock's Owner record, when known
+
 
 class StoreDamagedError(AssistantError):
     """The catalog or the vector store is damaged or out of step; the message names the file and the repair."""

@@ -32,7 +32,9 @@ def _record_set(assistant, label: str, items, context, filters_for) -> list[dict
     by_id = {item.id: item for item in context}
     rows = []
     for item in items:
-        answer, ranked = assistant.ask_ranked(item.question, history=history_for(item, by_id), filters=filters_for(item))
+        answer, ranked = assistant.ask_ranked(
+            item.question, history=history_for(item, by_id), filters=filters_for(item)
+        )
         rows.append(
             {
                 "set": label,

@@ -69,7 +69,9 @@ class InMemorySentenceStore:
         return self.prepared[key[0]].sentences[key[1]]
 
     def _allowed(self, filters: SearchFilters) -> list[int]:
-        return [n for n, (article_id, _) in enumerate(self.keys) if _matches(self.prepared[article_id].article, filters)]
+        return [
+            n for n, (article_id, _) in enumerate(self.keys) if _matches(self.prepared[article_id].article, filters)
+        ]
 
     # --- SentenceStore ------------------------------------------------------------
     def encode_question(self, text: str) -> np.ndarray:
@@ -106,7 +108,9 @@ class InMemorySentenceStore:
             if item is None or key[1] >= len(item.sentences):
                 continue
             s, a = item.sentences[key[1]], item.article
-            found[key] = SentenceRow(a.id, s.index, s.start, s.end, s.text, item.windows[s.index], a.title, a.date, a.source, a.url)
+            found[key] = SentenceRow(
+                a.id, s.index, s.start, s.end, s.text, item.windows[s.index], a.title, a.date, a.source, a.url
+            )
         return found
 
     def stored_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:

@@ -54,3 +54,72 @@ def start_server(assistant: Any, auth: tuple[str, str] | None = None) -> LiveSer
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     return LiveServer(f"http://127.0.0.1:{port}", assistant, server, thread)
+
+
+@dataclass
+class AppProcess:
+    """`python app.py` in its own process (what a user starts), on a free loopback port."""
+
+    url: str
+    process: Any
+    lines: list[str]  # what it printed so far (read by a thread, so a full pipe never blocks it)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def start_app_process(index_dir: Any, *args: str, env: dict[str, str] | None = None) -> AppProcess:
+    """Start the app over `index_dir` and wait until /healthz answers (models loaded, demo built)."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.conftest import REPO
+
+    port = free_port()
+    environ = {key: value for key, value in os.environ.items() if key != "ASSISTANT_INDEX"}
+    environ.update({"ASSISTANT_INDEX_DIR": str(index_dir), "PYTHONUNBUFFERED": "1", **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--port", str(port), *args],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    app = AppProcess(f"http://127.0.0.1:{port}", process, [])
+    threading.Thread(target=lambda: app.lines.extend(process.stdout), daemon=True).start()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            time.sleep(0.5)
+            raise RuntimeError(f"the app exited with {process.returncode}: {app.output()}")
+        try:
+            httpx.get(f"{app.url}/healthz", timeout=2, auth=_auth_of(environ))
+            return app
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    app.kill()
+    raise RuntimeError("the app did not come up")
+
+
+def _auth_of(environ: dict[str, str]) -> tuple[str, str] | None:
+    user, _, password = environ.get("ASSISTANT_AUTH", "").partition(":")
+    return (user, password) if user else None

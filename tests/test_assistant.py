@@ -17,9 +17,8 @@ MEDIATED = "The talks are being mediated by Witkoff and Jared Kushner, the US pr
 
 
 def test_geneva_reopened_in_a_new_process_answers_who_mediated(tmp_path, make_assistant, geneva_record):
-    make_assistant("geneva").ingest(
-        [Article(**{k: geneva_record[k] for k in ("id", "title", "date", "source", "text")})]
-    )
+    with make_assistant("geneva") as writer:  # closed: the new process takes the index's lock
+        writer.ingest([Article(**{k: geneva_record[k] for k in ("id", "title", "date", "source", "text")})])
     script = (
         "import json; from assistant import Assistant\n"
         f"a = Assistant.open(index='geneva', index_dir={str(tmp_path / 'indexes')!r})\n"

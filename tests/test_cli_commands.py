@@ -152,3 +152,32 @@ def test_app_py_is_serve_and_help_lists_host_and_port(tmp_path):
         assert "--host" in done.stdout and "--port" in done.stdout
     assert shim.stdout == serve.stdout  # the shim is `assistant serve`, options and all
     assert list(tmp_path.iterdir()) == []  # help opened no index
+
+
+def test_read_only_commands_never_create_an_index(cli, demo_home):
+    for command in (["ask", "Who mediated?"], ["articles"], ["chat"]):
+        code, out, err = cli("--index", "demoo", *command)
+        assert code == 2 and out == ""
+        assert "no index named 'demoo'" in err and "indexes there: demo" in err
+    assert not (demo_home[0] / "demoo").exists()
+
+
+def test_an_empty_index_says_so_instead_of_refusing(cli, demo_home, tmp_path, geneva_record):
+    story = tmp_path / "story.json"
+    story.write_text(json.dumps(geneva_record), encoding="utf-8")
+    assert cli("--index", "emptied", "ingest", "--quiet", str(story))[0] == 0
+    assert cli("--index", "emptied", "delete", "geneva-peace-talks")[0] == 0
+    code, out, err = cli("--index", "emptied", "ask", "Who mediated?")
+    assert code == 2 and NOT_FOUND not in out
+    assert "has no articles yet" in err and "assistant --index emptied ingest PATH" in err
+
+
+def test_the_http_api_answers_409_for_an_empty_index(make_assistant):
+    from fastapi.testclient import TestClient
+
+    from assistant.server import create_app
+
+    with TestClient(create_app(make_assistant("nothing"))) as client:
+        reply = client.post("/api/ask", json={"question": "Who mediated?"})
+        assert reply.status_code == 409 and "has no articles yet" in reply.json()["detail"]
+        assert client.post("/api/retrieve", json={"question": "Who mediated?"}).status_code == 409

@@ -49,7 +49,9 @@ def prepare(article: Article, window_size: int) -> PreparedArticle:
 class Ingestor:
     """Feeds articles into an index; one instance per ingest run."""
 
-    def __init__(self, index: IndexWriter, window_size: int = 1, batch_articles: int = 64, progress: bool = True) -> None:
+    def __init__(
+        self, index: IndexWriter, window_size: int = 1, batch_articles: int = 64, progress: bool = True
+    ) -> None:
         self.index = index
         self.window_size = window_size
         self.batch_articles = batch_articles

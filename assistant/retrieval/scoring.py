@@ -43,7 +43,9 @@ def score_candidates(
     ]
 
 
-def score_sentence(question: Question, row: SentenceRow, sentence_cos: float, window_cos: float, idf: dict[str, float]) -> Passage:
+def score_sentence(
+    question: Question, row: SentenceRow, sentence_cos: float, window_cos: float, idf: dict[str, float]
+) -> Passage:
     """One candidate's passage with its combined score and the parts it was made of."""
     scores = {"sentence": sentence_cos, "window": window_cos, "terms": term_coverage(row.text, idf)}
     score = sum(WEIGHTS[name] * value for name, value in scores.items())

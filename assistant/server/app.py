@@ -209,12 +209,24 @@ def serve(
             self.signalled = True
             super().handle_exit(sig, frame)
 
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening: CLI commands aimed at this index may now come through us
+                assistant.announce_server(f"http://{_client_host(host)}:{port}", auth=auth is not None)
+
     server = Server(config)
     try:
         server.run()
     finally:
         if server.signalled:
             _exit_soon(EXIT_GRACE_S)
+
+
+def _client_host(host: str) -> str:
+    """The address a local client uses to reach a server listening on `host`."""
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _exit_soon(seconds: float) -> None:

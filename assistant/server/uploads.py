@@ -225,9 +225,7 @@ def files_with_articles(assistant: Assistant, report: IngestReport, paths: list[
     return found
 
 
-def store_and_ingest(
-    assistant: Assistant, files: list[tuple[str, bytes]], progress: bool = False
-) -> IngestReport:
+def store_and_ingest(assistant: Assistant, files: list[tuple[str, bytes]], progress: bool = False) -> IngestReport:
     """Store uploaded files, ingest them, keep only those that produced an article; a report by file name.
 
     One request at a time per index, so two uploads of one name can't undo each other's files.
@@ -264,7 +262,11 @@ def _without_folders(text: str, prefixes: list[str]) -> str:
 def shown_by_file_name(report: IngestReport, folders: Iterable[Path] = ()) -> IngestReport:
     """A copy of an ingest report whose origins name files, not server paths (also inside reasons)."""
     prefixes = sorted(
-        {f"{form}{os.sep}" for folder in folders for form in (str(folder), os.path.realpath(folder), os.path.abspath(folder))},
+        {
+            f"{form}{os.sep}"
+            for folder in folders
+            for form in (str(folder), os.path.realpath(folder), os.path.abspath(folder))
+        },
         key=len,
         reverse=True,
     )

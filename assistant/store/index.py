@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import ArticleNotFoundError
+from assistant.errors import ArticleNotFoundError, IndexNotFoundError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
 from assistant.store.catalog import Catalog
-from assistant.store.layout import catalog_path, collection_name
+from assistant.store.layout import catalog_path, collection_name, index_exists, store_folder
+from assistant.store.lock import IndexLock, Owner
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
 from assistant.store.repair import repair_pending
 from assistant.store.sync import SyncReport, stamp, sync_catalog
@@ -41,28 +42,64 @@ class SentenceIndex:
     and brings them to a consistent, current state.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, catalog: Catalog, vectors: VectorIndex) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        catalog: Catalog,
+        vectors: VectorIndex,
+        lock: IndexLock | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.catalog = catalog
         self.vectors = vectors
+        self.lock = lock
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder) -> SentenceIndex:
-        """Open (creating if needed) the index `settings` names; repair, upgrade and sync it."""
+    def open(
+        cls, settings: Settings, embedder: Embedder, create: bool = True, command: str = "python"
+    ) -> SentenceIndex:
+        """Take the index's writer lock, open its stores (creating them only if `create`), repair, upgrade, sync.
+
+        IndexNotFoundError when `create` is False and there is no such index; IndexBusyError
+        when another process holds the lock (see store/lock.py). `command` names this
+        process in the lock's owner note.
+        """
+        if not create and not settings.chroma_url and not index_exists(settings):
+            raise IndexNotFoundError(not_found_message(settings))
         path: Path = settings.index_path
-        path.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(catalog_path(settings))
-        client = make_chroma_client(path, settings.chroma_url)
-        index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)))
-        index.repair()
-        index.upgrade()
-        if settings.chroma_url:
-            index.sync()
+        lock = IndexLock(store_folder(settings))
+        lock.acquire(Owner.me(command), settings.lock_wait)
+        try:
+            catalog = Catalog(catalog_path(settings))
+            client = make_chroma_client(path, settings.chroma_url)
+            index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)), lock)
+            index.repair()
+            index.upgrade()
+            if settings.chroma_url:
+                index.sync()
+        except BaseException:
+            lock.release()
+            raise
         return index
 
     def close(self) -> None:
         self.catalog.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def is_empty(self) -> bool:
+        """No sentences indexed (cheap: the catalog keeps its count)."""
+        return self.catalog.sentence_count() == 0
+
+    def get_note(self, key: str) -> str | None:
+        """A small value kept with the index (e.g. whether the demo corpus was built)."""
+        return self.catalog.get_meta(key)
+
+    def set_note(self, key: str, value: str) -> None:
+        self.catalog.set_meta(key, value)
 
     # --- keeping the stores consistent ---------------------------------------------
     def repair(self) -> list[str]:
@@ -153,6 +190,21 @@ class SentenceIndex:
             "sentences": self.catalog.sentence_count(),
             "vectors": self.vectors.count(),
         }
+
+
+def not_found_message(settings: Settings) -> str:
+    """What to say when a read-only command names an index that does not exist."""
+    folder = Path(settings.index_dir)
+    existing = (
+        sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / "catalog.sqlite").is_file())
+        if folder.is_dir()
+        else []
+    )
+    known = f"indexes there: {', '.join(existing)}" if existing else "there are no indexes there yet"
+    return (
+        f"no index named {settings.index_name!r} in {folder} ({known}); "
+        f"create it with `assistant --index {settings.index_name} ingest PATH`, or build the demo with `assistant demo`"
+    )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ def test_work_does_not_grow_with_the_history(monkeypatch, turns):
 
 def test_the_latest_turns_still_resolve_a_chain():
     history = ["Where were the talks held?", "Who mediated them?"]
-    assert condense("How long did they last on Tuesday?", history) == "How long did they last on Tuesday? mediated talks held"
+    assert (
+        condense("How long did they last on Tuesday?", history)
+        == "How long did they last on Tuesday? mediated talks held"
+    )
     long_ago = ["What did the mayor say about the bridge?", *_wordless_history(MAX_LOOK_BACK)]
     assert condense("Who built it?", long_ago) == "Who built it?"  # the bridge is beyond the look-back

@@ -158,7 +158,9 @@ def test_gradio_files_stay_in_the_apps_own_folder(server, api, cleanup):
     temp_path = Path(gradio_upload(api, "harbour-pilot.txt", GOOD_TEXT))
     assert temp_path.is_relative_to(index_path(server).resolve() / TEMP_PARENT)
     assert not temp_path.is_relative_to(shared_gradio_folder())
-    status, message = gradio_call(api, gradio_fn(api, "ingest_files"), [[file_data(str(temp_path), "harbour-pilot.txt")], ""])
+    status, message = gradio_call(
+        api, gradio_fn(api, "ingest_files"), [[file_data(str(temp_path), "harbour-pilot.txt")], ""]
+    )
     assert status == 200 and message["success"], message
     assert "1 added" in message["output"]["data"][0]
     assert not temp_path.exists()  # deleted once read: the kept copy is in uploads/
@@ -203,7 +205,9 @@ SURROGATE = '"\\ud800"'  # a lone surrogate, as a JSON escape
     ],
 )
 def test_a_lone_surrogate_in_any_string_field_is_a_422(api, path, body):
-    response = api.post(path, content=body.replace("S", SURROGATE).encode(), headers={"content-type": "application/json"})
+    response = api.post(
+        path, content=body.replace("S", SURROGATE).encode(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["detail"]
@@ -291,7 +295,10 @@ def test_same_and_colliding_names_get_distinct_files_and_ids(server, api, cleanu
     names = stored_uploads(server)
     assert {"story.txt", "story-2.txt", "report (1).txt", "report [1].txt"} <= set(names)
     assert len([n for n in names if n.startswith("ab-")]) == 2  # cleaned names carry a hash of the original
-    for question, expected in (("What happened to the ferry to Arlow?", "Arlow"), ("When did the Brenmoor library reopen?", "Brenmoor")):
+    for question, expected in (
+        ("What happened to the ferry to Arlow?", "Arlow"),
+        ("When did the Brenmoor library reopen?", "Brenmoor"),
+    ):
         answer = api.post("/api/ask", json={"question": question}).json()
         assert expected in answer["answer"]
 

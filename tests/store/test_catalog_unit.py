@@ -6,7 +6,13 @@ from assistant.ingest.pipeline import prepare
 from assistant.schema import Article, SearchFilters
 from assistant.store.catalog import Catalog
 
-ARTICLE = Article(id="a", text="Kestrels nest on the old mill. The mill closed in 1990.", title="Mill", date="2025-01-02", source="Post")
+ARTICLE = Article(
+    id="a",
+    text="Kestrels nest on the old mill. The mill closed in 1990.",
+    title="Mill",
+    date="2025-01-02",
+    source="Post",
+)
 OTHER = Article(id="b", text="A kestrel was seen near the river.", title="River", date="2024-06-01", source="Crier")
 
 

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
+    EmptyIndexError,
+    IndexBusyError,
     IndexUnavailableError,
     InvalidQuestionError,
     UnsupportedFileTypeError,
@@ -45,6 +47,8 @@ STATUS_OF_ERROR = (
     (UploadError, 400),
     (InvalidQuestionError, 422),
     (ArticleNotFoundError, 404),
+    (EmptyIndexError, 409),
+    (IndexBusyError, 409),
     (IndexUnavailableError, 503),
     (AssistantError, 400),
 )
@@ -62,7 +66,9 @@ def _echo(value: Any) -> Any:
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "type": safe_text(str(error.get("type", "invalid"))),
-        "loc": [item if isinstance(item, int) else safe_text(str(item), MAX_ECHO_CHARS) for item in error.get("loc", ())],
+        "loc": [
+            item if isinstance(item, int) else safe_text(str(item), MAX_ECHO_CHARS) for item in error.get("loc", ())
+        ],
         "msg": safe_text(str(error.get("msg", "")), 2 * MAX_ECHO_CHARS),
     }
     echoed = _echo(error.get("input"))

@@ -142,6 +142,7 @@ class ArticleIn(_Strict):
     source: Annotated[str, Field(max_length=MAX_SOURCE_CHARS)] = ""
     url: Annotated[str, Field(max_length=MAX_URL_CHARS)] = ""
     category: Annotated[str, Field(max_length=MAX_CATEGORY_CHARS)] = ""
+    origin: Annotated[str, Field(max_length=1000, description="where it came from (a file name), for reports")] = ""
 
 
 class ArticlesIn(_Strict):
@@ -201,5 +202,3 @@ def ingest_out(report: IngestReport) -> IngestOut:
         sentences_indexed=report.sentences_indexed,
         seconds=round(report.seconds, 3),
     )
-
-

@@ -55,7 +55,9 @@ def build_router(assistant: Assistant) -> APIRouter:
         filters = body.filters.to_search_filters() if body.filters else None
         return ask_response(assistant.ask(body.question, history=history, filters=filters))
 
-    @router.post("/api/retrieve", response_model=RetrieveResponse, responses=error_responses(400, 422), tags=["questions"])
+    @router.post(
+        "/api/retrieve", response_model=RetrieveResponse, responses=error_responses(400, 422), tags=["questions"]
+    )
     def retrieve(body: RetrieveRequest) -> RetrieveResponse:
         """The k best sentences with their articles and scores, without composing an answer."""
         from assistant.retrieval.question import validate_question
@@ -78,7 +80,10 @@ def build_router(assistant: Assistant) -> APIRouter:
         )
 
     @router.get(
-        "/api/articles/{article_id:path}", response_model=ArticleDetail, responses=error_responses(404, 422), tags=["articles"]
+        "/api/articles/{article_id:path}",
+        response_model=ArticleDetail,
+        responses=error_responses(404, 422),
+        tags=["articles"],
     )
     def get_article(article_id: Annotated[str, Path(max_length=200)]) -> ArticleDetail:
         article = assistant.article(article_id)
@@ -109,7 +114,10 @@ def build_router(assistant: Assistant) -> APIRouter:
         raise UnsupportedFileTypeError("send application/json or multipart/form-data")
 
     @router.delete(
-        "/api/articles/{article_id:path}", response_model=Deleted, responses=error_responses(404, 422), tags=["articles"]
+        "/api/articles/{article_id:path}",
+        response_model=Deleted,
+        responses=error_responses(404, 422),
+        tags=["articles"],
     )
     def delete_article(article_id: Annotated[str, Path(max_length=200)]) -> Deleted:
         assistant.delete(article_id)
@@ -150,7 +158,13 @@ def _parse_articles(raw: bytes) -> ArticlesIn:
     where = _first_unpaired_surrogate(data)
     if where is not None:
         raise RequestValidationError(
-            [{"type": "string_unicode", "loc": ["body", *where], "msg": "text with an unpaired surrogate (not valid Unicode)"}]
+            [
+                {
+                    "type": "string_unicode",
+                    "loc": ["body", *where],
+                    "msg": "text with an unpaired surrogate (not valid Unicode)",
+                }
+            ]
         )
     try:
         return ArticlesIn.model_validate(data)
@@ -166,7 +180,8 @@ async def _ingest_json(assistant: Assistant, raw: bytes) -> IngestOut:
     payload = _parse_articles(raw)
     articles, skipped = [], []
     for number, item in enumerate(payload.articles):
-        made = article_from_record(item.model_dump(exclude_none=True), origin=f"articles[{number}]")
+        record = item.model_dump(exclude_none=True, exclude={"origin"})
+        made = article_from_record(record, origin=item.origin or f"articles[{number}]")
         (skipped if isinstance(made, Skipped) else articles).append(made)
     report = await run_in_threadpool(assistant.ingest, articles)
     report.skipped = [(s.origin, s.reason) for s in skipped] + report.skipped
