@@ -335,7 +335,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     elif args.reset_demo:
         raise _UsageError("--reset-demo is for the demo index (--index demo)")
     try:
-        serve(assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth)
+        serve(
+            assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth
+        )
     finally:
         assistant.close()
     return 0
