@@ -46,9 +46,8 @@ QUESTIONS = [
     "Why was the bridge closed?",
 ]
 # An article among the first BBC ones that nothing in the demo corpus answers.
-PROBE_ID = "bbc-business-164"
-PROBE_QUESTION = "How much is Yukos suing four firms for?"
-PROBE_ANSWER = "$20bn"
+PROBE_ID = "bbc-business-001"
+PROBE_QUESTION = "By how much did quarterly profits at Time Warner jump?"
 
 
 @dataclass
@@ -63,6 +62,7 @@ class SoakReport:
     p95_ms_idle: float = 0.0
     writer_s: float = 0.0
     writer_exit_codes: list[int] = field(default_factory=list)
+    deleted: int = 0
     routed: bool = False  # the writer's CLI said it went through the app
     probe_article: str = ""
     probe_short_answer: str = ""
@@ -132,7 +132,6 @@ def run_soak(work: Path, articles: int, deletes: int, clients: int, seconds: flo
     records = bbc_records(articles)
     if not any(r["id"] == PROBE_ID for r in records):
         raise SystemExit(f"the probe article {PROBE_ID} is not among the first {articles} BBC articles")
-    to_delete = [r["id"] for r in records if r["id"] != PROBE_ID][-deletes:] if deletes else []
     corpus = work / "bbc.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     index_dir = work / "indexes"
@@ -144,6 +143,7 @@ def run_soak(work: Path, articles: int, deletes: int, clients: int, seconds: flo
         [sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL
     )
     report = SoakReport()
+    to_delete: list[str] = []
     timings: list[tuple[float, float]] = []  # (when it finished, ms)
     lock = threading.Lock()
     stop = threading.Event()
@@ -179,11 +179,13 @@ def run_soak(work: Path, articles: int, deletes: int, clients: int, seconds: flo
             thread.start()
         time.sleep(3)  # some asks before the writer starts
         writer_window[0] = time.monotonic()
-        ingest = cli(index_dir, "ingest", "--quiet", str(corpus))
+        ingest = cli(index_dir, "ingest", "--quiet", "--json", str(corpus))
         report.writer_exit_codes.append(ingest.returncode)
         report.routed = "sent through the app" in ingest.stderr
         if ingest.returncode:
-            print(ingest.stdout, ingest.stderr, file=sys.stderr)
+            raise SystemExit(f"the ingest failed: {ingest.stderr}")
+        added = json.loads(ingest.stdout)["added"]  # BBC repeats a few stories: those are skipped
+        to_delete = [article_id for article_id in added if article_id != PROBE_ID][-deletes:] if deletes else []
         for article_id in to_delete:
             report.writer_exit_codes.append(cli(index_dir, "delete", article_id).returncode)
         writer_window[1] = time.monotonic()
@@ -208,6 +210,7 @@ def run_soak(work: Path, articles: int, deletes: int, clients: int, seconds: flo
         report.p50_ms_writing, report.p95_ms_writing = (round(float(np.percentile(during, q)), 1) for q in (50, 95))
     if idle:
         report.p50_ms_idle, report.p95_ms_idle = (round(float(np.percentile(idle, q)), 1) for q in (50, 95))
+    report.deleted = len(to_delete)
     report.clean_counts = clean_counts(work / "clean", [DEMO_CORPUS, corpus], set(to_delete))
     return report
 
