@@ -24,10 +24,10 @@ from assistant.errors import ArticleNotFoundError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
 from assistant.store.catalog import Catalog
-from assistant.store.layout import catalog_path, collection_name
+from assistant.store.layout import catalog_path, collection_name, store_identity
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
 from assistant.store.repair import repair_pending
-from assistant.store.sync import SyncReport, stamp, sync_catalog
+from assistant.store.sync import SyncReport, bind_catalog, stamp, sync_catalog
 from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
 from assistant.store.vectors import VectorIndex, make_chroma_client
 
@@ -53,6 +53,7 @@ class SentenceIndex:
         path: Path = settings.index_path
         path.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(catalog_path(settings))
+        bind_catalog(catalog, store_identity(settings), str(catalog_path(settings)))  # never another store's
         client = make_chroma_client(path, settings.chroma_url)
         index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)))
         index.repair()
