@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from llama_index.core.llms import LLM
     from llama_index.core.query_engine import RetrieverQueryEngine
 
+    from assistant.store.migrate import MigrateReport
+
 
 DEMO_SEEDED = "demo_seeded"  # index note: the demo corpus was built here once
 
@@ -203,6 +205,19 @@ class Assistant:
     def sync(self, force: bool = False) -> SyncReport:
         """Reconcile the local catalog with the vector store (a Chroma server's changes)."""
         return self.index.sync(force=force)
+
+    def export(self, path: str | Path) -> int:
+        """Back up every ready article to `path` (.jsonl or .jsonl.gz), re-ingestable with the same ids; returns how many."""
+        from assistant.store.backup import export_articles
+
+        return export_articles(self.index.catalog, path).written
+
+    def migrate_to(self, url: str, replace: bool = False, progress: bool = False) -> MigrateReport:
+        """Copy this embedded index onto a Chroma server (vectors as stored) and verify the copy; see store.migrate."""
+        from assistant.store.migrate import migrate_index
+
+        with self._write_lock:
+            return migrate_index(self.index, url, self.embedder, replace_existing=replace, progress=progress)
 
     # --- lifetime ---------------------------------------------------------------
     def announce_server(self, url: str, auth: bool) -> None:

@@ -1,4 +1,4 @@
-"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, serve.
+"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, migrate, export, serve.
 
 Heavy libraries load only inside commands, so `--help` and input errors are instant.
 """
@@ -85,6 +85,28 @@ def _parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="reconcile the local catalog (and BM25 index) with a Chroma server")
     sync.add_argument("--force", action="store_true", help="read every record even when the store looks unchanged")
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="copy an embedded index onto a Chroma server (vectors as stored, no re-embedding) and verify the copy",
+        description="Copies every record of the embedded index --index into the collection sentences-<index> on "
+        "the server, builds that server's local catalog cache, then checks record count, ids, articles and "
+        "sentence counts against the source (exit 1 if they differ). The embedded index is only read.",
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="the Chroma server, e.g. http://127.0.0.1:8000")
+    migrate.add_argument(
+        "--replace", action="store_true", help="empty the destination first if it holds records of another index"
+    )
+    migrate.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = commands.add_parser(
+        "export",
+        help="back up every article as JSON lines (.jsonl, or gzipped .jsonl.gz) that ingest reads back",
+        description="Writes id, title, date, source, url, category and text of every article (plus its content "
+        "hash and sentence count), atomically. `assistant --index NAME ingest FILE` rebuilds the same articles "
+        "with the same ids.",
+    )
+    export.add_argument("path", help="where to write, e.g. backup.jsonl.gz")
 
     serve = commands.add_parser(
         "serve",
@@ -319,6 +341,50 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     print(f"pulled {len(report.pulled)} article(s) from the vector store, dropped {len(report.dropped)}")
     for article_id in report.dropped:
         print(printable(f"  dropped {article_id} (no longer in the vector store)"))
+    for article_id in report.kept:
+        print(printable(f"  kept {article_id}: not in the vector store, but this catalog is its only copy"))
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    if args.chroma_url:
+        raise _UsageError("migrate copies an embedded index: give the server as --to, not --chroma-url")
+    from assistant.store.migrate import MigrationRefusedError
+
+    try:
+        report = _open(args).migrate_to(args.to, replace=args.replace, progress=not args.quiet)
+    except MigrationRefusedError as exc:
+        raise _UsageError(str(exc)) from exc
+    print(
+        printable(
+            f"copied {report.copied} records to {report.collection!r} on {report.url} in {report.seconds:.1f}s "
+            f"({report.records_per_second:.0f} records/s)"
+        )
+    )
+    print(
+        f"server: {report.destination_records} records, {report.destination_articles} articles, "
+        f"{report.sentences} sentences; source: {report.source_records} records, {report.source_articles} articles"
+    )
+    if not report.verified:
+        for problem in report.problems:
+            print(printable(f"verification failed: {problem}"), file=sys.stderr)
+        return 1
+    print(f"verified: same record ids, articles and sentence counts; use --chroma-url {report.url}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from assistant.store.backup import export_articles
+
+    report = export_articles(_open(args).index.catalog, args.path)
+    print(printable(f"exported {report.written} articles to {report.path}"))
+    if report.changed_on_restore:
+        print(
+            printable(
+                f"  {len(report.changed_on_restore)} article(s) were stored uncleaned (given as objects, not files) and "
+                f"would be cleaned when ingested again, e.g. {report.changed_on_restore[0]}"
+            )
+        )
     return 0
 
 
@@ -352,6 +418,8 @@ _COMMANDS = {
     "eval": _cmd_eval,
     "demo": _cmd_demo,
     "sync": _cmd_sync,
+    "migrate": _cmd_migrate,
+    "export": _cmd_export,
     "serve": _cmd_serve,
 }
 

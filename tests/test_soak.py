@@ -21,7 +21,18 @@ from tests.conftest import REPO
 def test_app_serves_without_errors_while_another_process_ingests_and_deletes(tmp_path):
     out = tmp_path / "soak.json"
     done = subprocess.run(
-        [sys.executable, "bench/soak.py", "--articles", "500", "--deletes", "50", "--seconds", "60", "--json", str(out)],
+        [
+            sys.executable,
+            "bench/soak.py",
+            "--articles",
+            "500",
+            "--deletes",
+            "50",
+            "--seconds",
+            "60",
+            "--json",
+            str(out),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,7 +1,7 @@
 """Keep uploaded article files under the index folder: safe, distinct names, a size limit, no leftovers.
 
-An upload is stored as `<index>/uploads/<clean file name>`, so uploading the same
-file name again updates that article (its id comes from the stored path) instead
+An upload is stored as `<index>/uploads/<clean file name>` (with a Chroma server, in
+that server's folder, `layout.store_folder`), so uploading the same file name again updates that article (its id comes from the stored path) instead
 of adding a twin.
 
 - Names keep letters of any script (`日本語.txt`); only folders, control and format
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import AssistantError, UnsupportedFileTypeError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import IngestReport
+from assistant.store.layout import store_folder
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -230,7 +231,7 @@ def store_and_ingest(assistant: Assistant, files: list[tuple[str, bytes]], progr
 
     One request at a time per index, so two uploads of one name can't undo each other's files.
     """
-    index_path = assistant.settings.index_path
+    index_path = store_folder(assistant.settings)  # a Chroma server's uploads live apart from the embedded index's
     with _index_lock(index_path):
         stored = store_uploads(index_path, files, assistant.settings.max_upload_bytes)
         kept: set[Path] = set()

@@ -24,11 +24,11 @@ from assistant.errors import ArticleNotFoundError, IndexNotFoundError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
 from assistant.store.catalog import Catalog
-from assistant.store.layout import catalog_path, collection_name, index_exists, store_folder
+from assistant.store.layout import catalog_path, collection_name, index_exists, store_folder, store_identity
 from assistant.store.lock import IndexLock, Owner
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
 from assistant.store.repair import repair_pending
-from assistant.store.sync import SyncReport, stamp, sync_catalog
+from assistant.store.sync import SyncReport, bind_catalog, stamp, sync_catalog
 from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
 from assistant.store.vectors import VectorIndex, make_chroma_client
 
@@ -71,8 +71,10 @@ class SentenceIndex:
         path: Path = settings.index_path
         lock = IndexLock(store_folder(settings))
         lock.acquire(Owner.me(command), settings.lock_wait)
+        catalog: Catalog | None = None
         try:
             catalog = Catalog(catalog_path(settings))
+            bind_catalog(catalog, store_identity(settings), str(catalog_path(settings)))  # never another store's
             client = make_chroma_client(path, settings.chroma_url)
             index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)), lock)
             index.repair()
@@ -80,6 +82,8 @@ class SentenceIndex:
             if settings.chroma_url:
                 index.sync()
         except BaseException:
+            if catalog is not None:
+                catalog.close()
             lock.release()
             raise
         return index

@@ -31,9 +31,23 @@ def store_folder(settings: Settings) -> Path:
         return settings.index_path
     parsed = urlparse(settings.chroma_url)
     host = re.sub(r"[^A-Za-z0-9.-]", "_", parsed.hostname or "localhost")
-    key = f"{settings.chroma_url.rstrip('/')}|{collection_name(settings)}"
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.sha1(store_identity(settings).encode("utf-8")).hexdigest()[:10]
     return settings.index_path / "servers" / f"{host}-{parsed.port or 8000}-{digest}"
+
+
+def store_identity(settings: Settings) -> str:
+    """What a catalog is a catalog of: the embedded store, or one collection on one server.
+
+    Recorded in the catalog when it is first opened (`sync.bind_catalog`), so a catalog is
+    never reconciled against, or repaired from, another store than its own.
+    """
+    if not settings.chroma_url:
+        return f"embedded|{collection_name(settings)}"
+    return f"{settings.chroma_url.rstrip('/')}|{collection_name(settings)}"
+
+
+def is_server_identity(identity: str) -> bool:
+    return not identity.startswith("embedded|")
 
 
 def catalog_path(settings: Settings) -> Path:
