@@ -18,7 +18,7 @@ from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.question import analyse, validate_question
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
-from assistant.store.index import SentenceIndex, SyncReport
+from assistant.store.index import HealthReport, RepairReport, SentenceIndex, SyncReport
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever
@@ -32,10 +32,12 @@ class Assistant:
     Use it as a context manager (or call `close()`) so the catalog is closed when done.
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, embedder: Embedder | None = None, damaged_ok: bool = False
+    ) -> None:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
-        self.index = SentenceIndex.open(self.settings, self.embedder)
+        self.index = SentenceIndex.open(self.settings, self.embedder, damaged_ok=damaged_ok)
         self.retriever = HybridRetriever(
             self.index,
             dense_k=self.settings.dense_candidates,
@@ -53,13 +55,18 @@ class Assistant:
         index_dir: str | Path | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
+        damaged_ok: bool = False,
         **overrides: Any,
     ) -> Assistant:
-        """Open (or create) an index by name; unset arguments come from the environment."""
+        """Open (or create) an index by name; unset arguments come from the environment.
+
+        `damaged_ok` opens even a catalog SQLite cannot read (for `check` and `repair`);
+        what the quick check on open found is in `problems` either way.
+        """
         settings = Settings.from_env().with_overrides(
             index_name=index, index_dir=Path(index_dir) if index_dir else None, chroma_url=chroma_url, **overrides
         )
-        return cls(settings, embedder)
+        return cls(settings, embedder, damaged_ok=damaged_ok)
 
     # --- corpus -----------------------------------------------------------------
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
@@ -158,6 +165,21 @@ class Assistant:
     def sync(self, force: bool = False) -> SyncReport:
         """Reconcile the local catalog with the vector store (a Chroma server's changes)."""
         return self.index.sync(force=force)
+
+    # --- health -----------------------------------------------------------------
+    @property
+    def problems(self) -> list[Any]:
+        """What the quick check on open found wrong with the index (empty: sound); see `check()`."""
+        return list(self.index.problems)
+
+    def check(self) -> HealthReport:
+        """Compare the catalog and the vector store in full; `report.ok` when they are sound and in step."""
+        return self.index.check()
+
+    def repair(self, progress: bool = False) -> RepairReport:
+        """Fix what `check()` finds; idempotent, and a run cut short is finished by the next one."""
+        with self._write_lock:
+            return self.index.repair_store(progress=progress)
 
     # --- lifetime ---------------------------------------------------------------
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, serve.
+"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, check, repair, serve.
 
 Heavy libraries load only inside commands, so `--help` and input errors are instant.
 """
@@ -84,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="reconcile the local catalog (and BM25 index) with a Chroma server")
     sync.add_argument("--force", action="store_true", help="read every record even when the store looks unchanged")
 
+    check = commands.add_parser(
+        "check", help="compare the catalog and the vector store in full; exit 0 when sound, 1 when not"
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    repair = commands.add_parser(
+        "repair", help="fix what `check` finds (rebuilds the lost side from the other; keeps damaged files aside)"
+    )
+    repair.add_argument("--json", action="store_true", help="print what was done and the check after, as JSON")
+    repair.add_argument("--quiet", action="store_true", help="no progress bar")
+
     serve = commands.add_parser(
         "serve", help="start the browser app and the HTTP API (the demo index is built or refreshed first)"
     )
@@ -110,10 +121,19 @@ class _UsageError(Exception):
     pass
 
 
-def _open(args: argparse.Namespace) -> Assistant:
+def _open(args: argparse.Namespace, damaged_ok: bool = False) -> Assistant:
+    """The index the arguments name; a damaged or out-of-step one is StoreDamagedError unless `damaged_ok`."""
     from assistant import Assistant
 
-    return Assistant.open(index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url)
+    assistant = Assistant.open(
+        index=args.index, index_dir=args.index_dir, chroma_url=args.chroma_url, damaged_ok=damaged_ok
+    )
+    if not damaged_ok and assistant.problems:
+        try:
+            assistant.index.raise_if_damaged()
+        finally:
+            assistant.close()
+    return assistant
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -272,13 +292,42 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    with _open(args, damaged_ok=True) as assistant:
+        report = assistant.check()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(printable("\n".join(report.lines())))
+    return 0 if report.ok else 1
+
+
+def _cmd_repair(args: argparse.Namespace) -> int:
+    with _open(args, damaged_ok=True) as assistant:
+        report = assistant.repair(progress=not (args.quiet or args.json))
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if report.after is not None and report.after.ok else 1
+    lines = [f"repaired: {action}" for action in report.actions] or ["nothing to repair"]
+    lines += [f"not repaired: {reason}" for reason in report.unrepairable]
+    lines.append("check after repair:")
+    lines += [f"  {line}" for line in (report.after.lines() if report.after else ["not run"])]
+    print(printable("\n".join(lines)))
+    return 0 if report.after is not None and report.after.ok else 1
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from assistant.config import DEMO_CORPUS, Settings
     from assistant.server import serve
 
     auth = Settings.from_env().credentials()  # a bad ASSISTANT_AUTH stops here, before any model loads
-    assistant = _open(args)
-    if assistant.settings.index_name == "demo":
+    assistant = _open(args, damaged_ok=True)  # a damaged index is served degraded: /healthz and the page say so
+    for problem in assistant.problems:
+        print(
+            printable(f"warning: {problem.reason} ({problem.path}); run `{assistant.index.repair_command()}`"),
+            file=sys.stderr,
+        )
+    if assistant.settings.index_name == "demo" and not assistant.problems:
         report = assistant.ingest([DEMO_CORPUS])
         print(f"Demo index: {report.summary()}")
     serve(assistant, host=args.host or assistant.settings.host, port=args.port or assistant.settings.port, auth=auth)
@@ -294,6 +343,8 @@ _COMMANDS = {
     "eval": _cmd_eval,
     "demo": _cmd_demo,
     "sync": _cmd_sync,
+    "check": _cmd_check,
+    "repair": _cmd_repair,
     "serve": _cmd_serve,
 }
 

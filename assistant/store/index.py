@@ -9,7 +9,9 @@ Write protocol (what makes a killed ingest recoverable), enforced by types:
    (stable ids: article::sentence) and, in one SQLite transaction, replaces their
    sentences and marks them 'ready'.
 `SentenceIndex.open` repairs what a crash left pending (`repair`), upgrades an older
-format (`upgrade`) and, with a Chroma server, reconciles the catalog (`sync`).
+format (`upgrade`) and, with a Chroma server, reconciles the catalog (`sync`); then it
+runs the cheap health check (store/health.py) and keeps what it found in `problems`.
+`check()` compares both stores in full and `repair_store()` fixes what it finds.
 """
 
 from __future__ import annotations
@@ -20,18 +22,20 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import ArticleNotFoundError
+from assistant.errors import ArticleNotFoundError, StoreDamagedError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
-from assistant.store.catalog import Catalog
+from assistant.store.catalog import Catalog, UnreadableCatalog
+from assistant.store.health import UNSEARCHABLE, HealthReport, Problem, check_store, damaged_error, quick_check
+from assistant.store.health import repair_command as health_repair_command
 from assistant.store.layout import catalog_path, collection_name
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
-from assistant.store.repair import repair_pending
+from assistant.store.repair import RepairReport, repair_pending, repair_store
 from assistant.store.sync import SyncReport, stamp, sync_catalog
 from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
 from assistant.store.vectors import VectorIndex, make_chroma_client
 
-__all__ = ["FORMAT_VERSION", "PendingBatch", "SentenceIndex", "SyncReport"]
+__all__ = ["FORMAT_VERSION", "HealthReport", "PendingBatch", "RepairReport", "SentenceIndex", "SyncReport"]
 
 
 class SentenceIndex:
@@ -46,19 +50,40 @@ class SentenceIndex:
         self.embedder = embedder
         self.catalog = catalog
         self.vectors = vectors
+        self.problems: list[Problem] = []  # what the quick check on open found (empty: sound)
+        self.health: HealthReport | None = None
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder) -> SentenceIndex:
-        """Open (creating if needed) the index `settings` names; repair, upgrade and sync it."""
+    def open(cls, settings: Settings, embedder: Embedder, damaged_ok: bool = False) -> SentenceIndex:
+        """Open (creating if needed) the index `settings` names; repair, upgrade and sync it.
+
+        A catalog SQLite cannot read raises StoreDamagedError, unless `damaged_ok` (what
+        `check` and `repair` use), which opens the index around it; either way the quick
+        check's findings are kept in `problems`, never raised here.
+        """
         path: Path = settings.index_path
         path.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(catalog_path(settings))
+        repair = health_repair_command(settings)
+        try:
+            catalog = Catalog(catalog_path(settings), repair)
+        except StoreDamagedError as exc:
+            if not damaged_ok:
+                raise
+            catalog = UnreadableCatalog(catalog_path(settings), exc)
         client = make_chroma_client(path, settings.chroma_url)
         index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)))
-        index.repair()
-        index.upgrade()
-        if settings.chroma_url:
-            index.sync()
+        index.vectors.location = settings.chroma_url or str(path / "chroma")
+        index.vectors.repair_hint = repair
+        try:
+            index.repair()
+            index.upgrade()
+            if settings.chroma_url:
+                index.sync()
+        except StoreDamagedError:
+            if not damaged_ok:
+                raise
+        index.health = quick_check(index.catalog, index.vectors)
+        index.problems = index.health.problems
         return index
 
     def close(self) -> None:
@@ -76,6 +101,26 @@ class SentenceIndex:
     def sync(self, force: bool = False) -> SyncReport:
         """Bring the local catalog in line with the vector store (cheap when nothing changed)."""
         return sync_catalog(self.catalog, self.vectors, self.settings.window_size, force)
+
+    # --- health ------------------------------------------------------------------------
+    def check(self) -> HealthReport:
+        """Compare both stores in full (every id, SQLite's integrity check, a probe search)."""
+        return check_store(self.catalog, self.vectors)
+
+    def repair_store(self, progress: bool = True) -> RepairReport:
+        """Fix what `check` finds (a lost catalog, lost or orphan vectors, an unsearchable collection)."""
+        report = repair_store(self, progress)
+        if report.after is not None:
+            self.health, self.problems = report.after, report.after.problems
+        return report
+
+    def repair_command(self) -> str:
+        return health_repair_command(self.settings)
+
+    def raise_if_damaged(self) -> None:
+        """StoreDamagedError (one paragraph: what, which file, the repair command) if the open found problems."""
+        if self.health is not None and self.problems:
+            raise damaged_error(self.health, self.repair_command())
 
     # --- writing ---------------------------------------------------------------------
     def begin(self, batch: list[PreparedArticle]) -> PendingBatch:
@@ -120,6 +165,8 @@ class SentenceIndex:
 
     def nearest(self, vector: np.ndarray, k: int, filters: SearchFilters) -> list[SentenceKey]:
         """The k sentences whose vectors are closest to `vector`, best first."""
+        if any(problem.kind in UNSEARCHABLE for problem in self.problems):  # it would answer from a fraction
+            self.raise_if_damaged()
         return [split_sentence_key(key) for key, _ in self.vectors.query(vector, k, filters)]
 
     def bm25(self, terms: list[str], k: int, filters: SearchFilters) -> list[SentenceKey]:

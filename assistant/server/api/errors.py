@@ -18,6 +18,7 @@ from assistant.errors import (
     AssistantError,
     IndexUnavailableError,
     InvalidQuestionError,
+    StoreDamagedError,
     UnsupportedFileTypeError,
     UploadError,
     UploadTooLargeError,
@@ -46,6 +47,7 @@ STATUS_OF_ERROR = (
     (InvalidQuestionError, 422),
     (ArticleNotFoundError, 404),
     (IndexUnavailableError, 503),
+    (StoreDamagedError, 503),  # the message names the damaged file and the repair command
     (AssistantError, 400),
 )
 
