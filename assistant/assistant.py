@@ -19,7 +19,7 @@ from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.question import analyse, validate_question
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
-from assistant.store.index import SentenceIndex, SyncReport
+from assistant.store.index import HealthReport, RepairReport, SentenceIndex, SyncReport
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever
@@ -44,15 +44,19 @@ class Assistant:
         embedder: Embedder | None = None,
         create: bool = True,
         command: str = "python",
+        damaged_ok: bool = False,
     ) -> None:
         """Open the index `settings` names, holding its writer lock until `close()` (see store/lock.py).
 
         `create=False` raises IndexNotFoundError instead of creating a missing index;
-        IndexBusyError when another process holds the index.
+        IndexBusyError when another process holds the index; `damaged_ok` opens even a
+        catalog SQLite cannot read (for `check` and `repair`).
         """
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
-        self.index = SentenceIndex.open(self.settings, self.embedder, create=create, command=command)
+        self.index = SentenceIndex.open(
+            self.settings, self.embedder, create=create, command=command, damaged_ok=damaged_ok
+        )
         self.retriever = HybridRetriever(
             self.index,
             dense_k=self.settings.dense_candidates,
@@ -72,13 +76,18 @@ class Assistant:
         embedder: Embedder | None = None,
         create: bool = True,
         command: str = "python",
+        damaged_ok: bool = False,
         **overrides: Any,
     ) -> Assistant:
-        """Open (or, unless `create=False`, create) an index by name; unset arguments come from the environment."""
+        """Open (or, unless `create=False`, create) an index by name; unset arguments come from the environment.
+
+        `damaged_ok` opens even a catalog SQLite cannot read (for `check` and `repair`);
+        what the quick check on open found is in `problems` either way.
+        """
         settings = Settings.from_env().with_overrides(
             index_name=index, index_dir=Path(index_dir) if index_dir else None, chroma_url=chroma_url, **overrides
         )
-        return cls(settings, embedder, create=create, command=command)
+        return cls(settings, embedder, create=create, command=command, damaged_ok=damaged_ok)
 
     # --- corpus -----------------------------------------------------------------
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
@@ -218,6 +227,21 @@ class Assistant:
 
         with self._write_lock:
             return migrate_index(self.index, url, self.embedder, replace_existing=replace, progress=progress)
+
+    # --- health -----------------------------------------------------------------
+    @property
+    def problems(self) -> list[Any]:
+        """What the quick check on open found wrong with the index (empty: sound); see `check()`."""
+        return list(self.index.problems)
+
+    def check(self) -> HealthReport:
+        """Compare the catalog and the vector store in full; `report.ok` when they are sound and in step."""
+        return self.index.check()
+
+    def repair(self, progress: bool = False) -> RepairReport:
+        """Fix what `check()` finds; idempotent, and a run cut short is finished by the next one."""
+        with self._write_lock:
+            return self.index.repair_store(progress=progress)
 
     # --- lifetime ---------------------------------------------------------------
     def announce_server(self, url: str, auth: bool) -> None:

@@ -1,4 +1,5 @@
-"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, migrate, export, serve.
+"""`assistant` command line: ingest, ask, chat, articles, delete, eval, demo, sync, check, repair, migrate,
+export, serve.
 
 Heavy libraries load only inside commands, so `--help` and input errors are instant.
 """
@@ -108,6 +109,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("path", help="where to write, e.g. backup.jsonl.gz")
 
+    check = commands.add_parser(
+        "check", help="compare the catalog and the vector store in full; exit 0 when sound, 1 when not"
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    repair = commands.add_parser(
+        "repair", help="fix what `check` finds (rebuilds the lost side from the other; keeps damaged files aside)"
+    )
+    repair.add_argument("--json", action="store_true", help="print what was done and the check after, as JSON")
+    repair.add_argument("--quiet", action="store_true", help="no progress bar")
+
     serve = commands.add_parser(
         "serve",
         help="start the browser app and the HTTP API (an empty demo index gets the demo articles on first start)",
@@ -148,11 +160,20 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _open(args: argparse.Namespace, create: bool = False) -> Assistant:
-    """The index, opened here (holding its writer lock for this command). Read-only commands never create one."""
+def _open(args: argparse.Namespace, create: bool = False, damaged_ok: bool = False) -> Assistant:
+    """The index, opened here (holding its writer lock for this command). Read-only commands never create one.
+
+    A damaged or out-of-step index is StoreDamagedError unless `damaged_ok`.
+    """
     from assistant import Assistant
 
-    return Assistant(_settings(args), create=create, command=f"assistant {args.command}")
+    assistant = Assistant(_settings(args), create=create, command=f"assistant {args.command}", damaged_ok=damaged_ok)
+    if not damaged_ok and assistant.problems:
+        try:
+            assistant.index.raise_if_damaged()
+        finally:
+            assistant.close()
+    return assistant
 
 
 def _open_or_route(args: argparse.Namespace, create: bool = False) -> Assistant | AppClient:
@@ -388,17 +409,47 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    with _open(args, damaged_ok=True) as assistant:
+        report = assistant.check()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(printable("\n".join(report.lines())))
+    return 0 if report.ok else 1
+
+
+def _cmd_repair(args: argparse.Namespace) -> int:
+    with _open(args, damaged_ok=True) as assistant:
+        report = assistant.repair(progress=not (args.quiet or args.json))
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if report.after is not None and report.after.ok else 1
+    lines = [f"repaired: {action}" for action in report.actions] or ["nothing to repair"]
+    lines += [f"not repaired: {reason}" for reason in report.unrepairable]
+    lines.append("check after repair:")
+    lines += [f"  {line}" for line in (report.after.lines() if report.after else ["not run"])]
+    print(printable("\n".join(lines)))
+    return 0 if report.after is not None and report.after.ok else 1
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from assistant.config import Settings
     from assistant.server import serve
 
     auth = Settings.from_env().credentials()  # a bad ASSISTANT_AUTH stops here, before any model loads
-    assistant = _open(args, create=True)
-    if assistant.settings.index_name == "demo":
+    # a damaged index is served degraded: /healthz and the page say so
+    assistant = _open(args, create=True, damaged_ok=True)
+    for problem in assistant.problems:
+        print(
+            printable(f"warning: {problem.reason} ({problem.path}); run `{assistant.index.repair_command()}`"),
+            file=sys.stderr,
+        )
+    if assistant.settings.index_name == "demo" and not assistant.problems:
         report = assistant.seed_demo(reset=args.reset_demo)
         if report is not None:
             print(f"Demo index: {report.summary()}")
-    elif args.reset_demo:
+    elif args.reset_demo and assistant.settings.index_name != "demo":
         raise _UsageError("--reset-demo is for the demo index (--index demo)")
     try:
         serve(
@@ -420,6 +471,8 @@ _COMMANDS = {
     "sync": _cmd_sync,
     "migrate": _cmd_migrate,
     "export": _cmd_export,
+    "check": _cmd_check,
+    "repair": _cmd_repair,
     "serve": _cmd_serve,
 }
 

@@ -52,6 +52,7 @@ CSS = """
 .nqa-meta { font-size: .85em; opacity: .75; }
 .nqa-nearest { border: 1px dashed var(--border-color-primary); border-radius: 6px; padding: .4em .6em; }
 .nqa-nearest h4 { margin: 0 0 .3em; }
+.nqa-damaged { border: 2px solid #b91c1c; background: #fef2f2; color: #7f1d1d; border-radius: 6px; padding: .6em .8em; }
 """
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.assistant import Assistant
-from assistant.errors import AssistantError, UploadError, UploadTooLargeError
+from assistant.errors import AssistantError, StoreDamagedError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import Answer, SearchFilters
 from assistant.server.gradio_files import FOREIGN_FILE, AppFiles
@@ -43,6 +44,28 @@ def article_rows(assistant: Assistant, query: str | None = None) -> list[list[An
 
 def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return [(f"{a.title or a.id} — {a.id}", a.id) for a in assistant.articles()]
+
+
+def damage_banner(assistant: Assistant) -> str:
+    """HTML (escaped) saying the index is damaged, why and how to repair it; empty when it is sound."""
+    problems = assistant.problems
+    if not problems:
+        return ""
+    items = "".join(f"<li>{html.escape(p.reason)} <code>{html.escape(p.path)}</code></li>" for p in problems)
+    command = html.escape(assistant.index.repair_command())
+    return (
+        '<div class="nqa-damaged" role="alert"><strong>This index is damaged or out of step; answers may be '
+        f"missing or refused.</strong><ul>{items}</ul>Stop the app and run <code>{command}</code>, then start it "
+        "again (<code>assistant check</code> shows the details).</div>"
+    )
+
+
+def _readable(read: Callable[[], Any], default: Any) -> Any:
+    """What `read` returns, or `default` when the catalog cannot be read (the page still loads, with the banner)."""
+    try:
+        return read()
+    except StoreDamagedError:
+        return default
 
 
 def _user_message(text: str) -> dict[str, str]:
@@ -164,6 +187,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
     # Uploaded files nobody ingested are removed after an hour (and all of them at shutdown).
     with gr.Blocks(title="Newsroom QA", fill_width=True, delete_cache=(1800, 3600)) as ui:
         gr.Markdown("## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.")
+        gr.HTML(damage_banner(assistant), elem_id="nqa-damaged", visible=bool(assistant.problems))
         answers = gr.State([])
         with gr.Tab("Chat", id="chat"):
             with gr.Row(equal_height=False):
@@ -189,7 +213,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     clear_button = gr.Button("New conversation", size="sm")
                     with gr.Accordion("Filters", open=False, elem_id="nqa-filters"):
                         source_filter = gr.Dropdown(
-                            label="Sources", choices=assistant.sources(), multiselect=True, value=[]
+                            label="Sources", choices=_readable(assistant.sources, []), multiselect=True, value=[]
                         )
                         with gr.Row():
                             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="nqa-date-from")
@@ -222,7 +246,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     )
                     table = gr.Dataframe(
                         headers=TABLE_HEADERS,
-                        value=article_rows(assistant),
+                        value=_readable(lambda: article_rows(assistant), []),
                         interactive=False,
                         wrap=True,
                         elem_id="nqa-articles",
@@ -230,7 +254,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     with gr.Row():
                         to_delete = gr.Dropdown(
                             label="Article to delete",
-                            choices=article_choices(assistant),
+                            choices=_readable(lambda: article_choices(assistant), []),
                             scale=4,
                             elem_id="nqa-delete-choice",
                         )

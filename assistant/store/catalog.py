@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from assistant.errors import StoreDamagedError
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
 from assistant.store.records import date_to_int
 
@@ -58,20 +60,124 @@ END;
 """
 
 
-class Catalog:
-    """Articles, sentences and their FTS5 index; safe to share between threads."""
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error means the file is damaged (not a busy lock, a constraint or a bad query)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    message = str(exc).lower()
+    if "malformed" in message or "not a database" in message or "corrupt" in message:
+        return True
+    return not isinstance(exc, (sqlite3.OperationalError, sqlite3.IntegrityError, sqlite3.ProgrammingError))
 
-    def __init__(self, path: Path) -> None:
+
+def damaged_catalog_error(path: Path, exc: BaseException, repair_hint: str = "") -> StoreDamagedError:
+    """The one-paragraph StoreDamagedError for a catalog SQLite cannot read."""
+    how = f"Run `{repair_hint}` to rebuild it" if repair_hint else "Run `assistant repair` to rebuild it"
+    message = (
+        f"The index catalog {path} is damaged and cannot be read (SQLite: {exc}). {how} from the vector store; "
+        "the damaged file is kept aside, nothing is deleted."
+    )
+    return StoreDamagedError(message, path=str(path), repair=repair_hint)
+
+
+class _GuardedCursor(sqlite3.Cursor):
+    """A cursor whose reads turn a damaged file's errors into StoreDamagedError (rows are read lazily)."""
+
+    damage: Callable[[BaseException], StoreDamagedError]
+
+    def execute(self, *args: Any) -> sqlite3.Cursor:
+        with self._guard():
+            return super().execute(*args)
+
+    def executemany(self, *args: Any) -> sqlite3.Cursor:
+        with self._guard():
+            return super().executemany(*args)
+
+    def fetchone(self) -> Any:
+        with self._guard():
+            return super().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with self._guard():
+            return super().fetchall()
+
+    def fetchmany(self, *args: Any) -> list[Any]:
+        with self._guard():
+            return super().fetchmany(*args)
+
+    def __next__(self) -> Any:
+        with self._guard():
+            return super().__next__()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise self.connection.damage(exc) from exc  # type: ignore[attr-defined]
+            raise
+
+
+class _GuardedConnection(sqlite3.Connection):
+    """Every statement runs through a _GuardedCursor; `damage` makes the error naming the file."""
+
+    damage: Callable[[BaseException], StoreDamagedError]
+
+    def cursor(self, factory: Any = _GuardedCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def execute(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        return self.cursor().executemany(*args)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().executescript(script)
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise self.damage(exc) from exc
+            raise
+
+
+class Catalog:
+    """Articles, sentences and their FTS5 index; safe to share between threads.
+
+    An SQLite error that means the file is damaged ("file is not a database", "database
+    disk image is malformed"), met when opening or on any later read or write, is raised
+    as StoreDamagedError naming the file and `repair_hint` (the command that repairs it).
+    """
+
+    def __init__(self, path: Path, repair_hint: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self.path = path
+        self.repair_hint = repair_hint
+        try:
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, factory=_GuardedConnection)
+        except sqlite3.DatabaseError as exc:
+            raise damaged_catalog_error(path, exc, repair_hint) from exc
+        conn.damage = lambda exc: damaged_catalog_error(path, exc, self.repair_hint)
+        self._conn = conn
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        except BaseException:
+            self._conn.close()
+            raise
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
 
     def close(self) -> None:
         self._conn.close()
+
+    def close_single_file(self) -> None:
+        """Close, leaving one self-contained file (no -wal beside it), so it can be renamed into place."""
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=DELETE")
+            self._conn.close()
 
     def invalidate_counts(self) -> None:
         """Forget the cached sentence total (another process may have written)."""
@@ -129,9 +235,44 @@ class Catalog:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # a damaged file may have ended it already
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    # --- health -------------------------------------------------------------------
+    def integrity(self) -> list[str]:
+        """SQLite's `PRAGMA integrity_check` result: ["ok"] for a sound file, else what is wrong."""
+        with self._lock:
+            return [str(row[0]) for row in self._conn.execute("PRAGMA integrity_check(20)").fetchall()]
+
+    def article_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM articles WHERE status = 'ready'").fetchone()[0])
+
+    def iter_keys(self, batch: int = 20000) -> Iterator[list[tuple[str, int]]]:
+        """Every stored sentence's (article id, index), in batches."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT rowid, article_id, sentence_index FROM sentences WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(article_id, index) for _, article_id, index in rows]
+
+    def article_sentences(self, article_id: str) -> list[tuple[int, int, int, str, str]]:
+        """(index, start, end, text, window) of one article's stored sentences, in order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT sentence_index, start, end, text, window FROM sentences WHERE article_id = ? "
+                "ORDER BY sentence_index",
+                (article_id,),
+            ).fetchall()
+        return [(int(i), int(start), int(end), text, window) for i, start, end, text, window in rows]
 
     # --- articles -----------------------------------------------------------------
     def get(self, article_id: str) -> StoredArticle | None:
@@ -331,3 +472,25 @@ def chunks(items: list, size: int) -> Iterator[list]:
     """Consecutive slices of at most `size` items (SQL parameter and Chroma batch limits)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class UnreadableCatalog(Catalog):
+    """Stands in for a catalog SQLite cannot open, so `check` and `repair` can still open the index.
+
+    Every use but `close` raises the StoreDamagedError that opening it raised.
+    """
+
+    _OWN = frozenset({"error", "path", "repair_hint", "close", "__class__", "__dict__"})
+
+    def __init__(self, path: Path, error: StoreDamagedError) -> None:  # no connection: the file is unreadable
+        self.error = error
+        self.path = path
+        self.repair_hint = error.repair
+
+    def close(self) -> None:
+        pass
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in UnreadableCatalog._OWN or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        raise object.__getattribute__(self, "error")

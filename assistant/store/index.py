@@ -9,7 +9,9 @@ Write protocol (what makes a killed ingest recoverable), enforced by types:
    (stable ids: article::sentence) and, in one SQLite transaction, replaces their
    sentences and marks them 'ready'.
 `SentenceIndex.open` repairs what a crash left pending (`repair`), upgrades an older
-format (`upgrade`) and, with a Chroma server, reconciles the catalog (`sync`).
+format (`upgrade`) and, with a Chroma server, reconciles the catalog (`sync`); then it
+runs the cheap health check (store/health.py) and keeps what it found in `problems`.
+`check()` compares both stores in full and `repair_store()` fixes what it finds.
 """
 
 from __future__ import annotations
@@ -20,19 +22,21 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import ArticleNotFoundError, IndexNotFoundError
+from assistant.errors import ArticleNotFoundError, IndexNotFoundError, StoreDamagedError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
-from assistant.store.catalog import Catalog
+from assistant.store.catalog import Catalog, UnreadableCatalog
+from assistant.store.health import UNSEARCHABLE, HealthReport, Problem, check_store, damaged_error, quick_check
+from assistant.store.health import repair_command as health_repair_command
 from assistant.store.layout import catalog_path, collection_name, index_exists, store_folder, store_identity
 from assistant.store.lock import IndexLock, Owner
 from assistant.store.records import SentenceKey, encode_records, sentence_key, split_sentence_key
-from assistant.store.repair import repair_pending
+from assistant.store.repair import RepairReport, repair_pending, repair_store
 from assistant.store.sync import SyncReport, bind_catalog, stamp, sync_catalog
 from assistant.store.upgrade import FORMAT_VERSION, upgrade_format
 from assistant.store.vectors import VectorIndex, make_chroma_client
 
-__all__ = ["FORMAT_VERSION", "PendingBatch", "SentenceIndex", "SyncReport"]
+__all__ = ["FORMAT_VERSION", "HealthReport", "PendingBatch", "RepairReport", "SentenceIndex", "SyncReport"]
 
 
 class SentenceIndex:
@@ -55,32 +59,57 @@ class SentenceIndex:
         self.catalog = catalog
         self.vectors = vectors
         self.lock = lock
+        self.problems: list[Problem] = []  # what the quick check on open found (empty: sound)
+        self.health: HealthReport | None = None
 
     @classmethod
     def open(
-        cls, settings: Settings, embedder: Embedder, create: bool = True, command: str = "python"
+        cls,
+        settings: Settings,
+        embedder: Embedder,
+        create: bool = True,
+        command: str = "python",
+        damaged_ok: bool = False,
     ) -> SentenceIndex:
         """Take the index's writer lock, open its stores (creating them only if `create`), repair, upgrade, sync.
 
         IndexNotFoundError when `create` is False and there is no such index; IndexBusyError
-        when another process holds the lock (see store/lock.py). `command` names this
-        process in the lock's owner note.
+        when another process holds the lock (see store/lock.py); `command` names this
+        process in the lock's owner note. A catalog SQLite cannot read raises
+        StoreDamagedError, unless `damaged_ok` (what `check` and `repair` use), which opens
+        the index around it; either way the quick check's findings are kept in `problems`.
         """
         if not create and not settings.chroma_url and not index_exists(settings):
             raise IndexNotFoundError(not_found_message(settings))
         path: Path = settings.index_path
         lock = IndexLock(store_folder(settings))
         lock.acquire(Owner.me(command), settings.lock_wait)
-        catalog: Catalog | None = None
+        repair = health_repair_command(settings)
+        catalog: Catalog | UnreadableCatalog | None = None
         try:
-            catalog = Catalog(catalog_path(settings))
-            bind_catalog(catalog, store_identity(settings), str(catalog_path(settings)))  # never another store's
+            try:
+                catalog = Catalog(catalog_path(settings), repair)
+                bind_catalog(catalog, store_identity(settings), str(catalog_path(settings)))  # never another store's
+            except StoreDamagedError as exc:
+                if not damaged_ok or (catalog is not None and "belongs to" in str(exc)):
+                    raise
+                if catalog is not None:
+                    catalog.close()
+                catalog = UnreadableCatalog(catalog_path(settings), exc)
             client = make_chroma_client(path, settings.chroma_url)
             index = cls(settings, embedder, catalog, VectorIndex(client, collection_name(settings)), lock)
-            index.repair()
-            index.upgrade()
-            if settings.chroma_url:
-                index.sync()
+            index.vectors.location = settings.chroma_url or str(path / "chroma")
+            index.vectors.repair_hint = repair
+            try:
+                index.repair()
+                index.upgrade()
+                if settings.chroma_url:
+                    index.sync()
+            except StoreDamagedError:
+                if not damaged_ok:
+                    raise
+            index.health = quick_check(index.catalog, index.vectors)
+            index.problems = index.health.problems
         except BaseException:
             if catalog is not None:
                 catalog.close()
@@ -117,6 +146,26 @@ class SentenceIndex:
     def sync(self, force: bool = False) -> SyncReport:
         """Bring the local catalog in line with the vector store (cheap when nothing changed)."""
         return sync_catalog(self.catalog, self.vectors, self.settings.window_size, force)
+
+    # --- health ------------------------------------------------------------------------
+    def check(self) -> HealthReport:
+        """Compare both stores in full (every id, SQLite's integrity check, a probe search)."""
+        return check_store(self.catalog, self.vectors)
+
+    def repair_store(self, progress: bool = True) -> RepairReport:
+        """Fix what `check` finds (a lost catalog, lost or orphan vectors, an unsearchable collection)."""
+        report = repair_store(self, progress)
+        if report.after is not None:
+            self.health, self.problems = report.after, report.after.problems
+        return report
+
+    def repair_command(self) -> str:
+        return health_repair_command(self.settings)
+
+    def raise_if_damaged(self) -> None:
+        """StoreDamagedError (one paragraph: what, which file, the repair command) if the open found problems."""
+        if self.health is not None and self.problems:
+            raise damaged_error(self.health, self.repair_command())
 
     # --- writing ---------------------------------------------------------------------
     def begin(self, batch: list[PreparedArticle]) -> PendingBatch:
@@ -161,6 +210,8 @@ class SentenceIndex:
 
     def nearest(self, vector: np.ndarray, k: int, filters: SearchFilters) -> list[SentenceKey]:
         """The k sentences whose vectors are closest to `vector`, best first."""
+        if any(problem.kind in UNSEARCHABLE for problem in self.problems):  # it would answer from a fraction
+            self.raise_if_damaged()
         return [split_sentence_key(key) for key, _ in self.vectors.query(vector, k, filters)]
 
     def bm25(self, terms: list[str], k: int, filters: SearchFilters) -> list[SentenceKey]:

@@ -14,13 +14,14 @@ retriever interface on top (`assistant.llama_adapter`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import IndexUnavailableError
+from assistant.errors import IndexUnavailableError, StoreDamagedError
 from assistant.schema import SearchFilters
 from assistant.store.catalog import chunks
 from assistant.store.records import SentenceRecords, date_to_int
@@ -59,6 +60,74 @@ class VectorIndex:
         )
         # Chroma refuses writes larger than this (about 5,000 records embedded, less on some servers).
         self.max_batch = int(client.get_max_batch_size())
+        self.location = ""  # the folder (or server) named when the collection is found damaged
+        self.repair_hint = ""  # the command that repairs it
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Chroma's internal errors (a lost or broken HNSW segment) as StoreDamagedError naming the store."""
+        from chromadb.errors import InternalError
+
+        try:
+            yield
+        except InternalError as exc:
+            raise self.damaged(str(exc)) from exc
+
+    def damaged(self, reason: str) -> StoreDamagedError:
+        where = self.location or self.name
+        how = f"Run `{self.repair_hint}`" if self.repair_hint else "Run `assistant repair`"
+        message = (
+            f"The vector store {where} (collection {self.name!r}) is damaged: {reason}. {how} to rebuild its "
+            "vectors from the catalog; no article is deleted."
+        )
+        return StoreDamagedError(message, path=str(where), repair=self.repair_hint)
+
+    def probe(self) -> str | None:
+        """None when the HNSW search index answers for stored vectors, else why not (a few ms at any size).
+
+        A lost segment folder shows as Chroma failing to read a stored vector back ("Error
+        finding id") while counts and unfiltered searches still answer, from what little
+        Chroma replayed from its log; the oldest record and one from the middle are read
+        and searched for.
+        """
+        from chromadb.errors import ChromaError
+
+        try:
+            total = self.count()
+            for offset in sorted({0, total // 2}) if total else []:
+                found = self.collection.get(limit=1, offset=offset, include=["embeddings"])
+                if not found["ids"]:
+                    continue
+                key, vector = found["ids"][0], np.asarray(found["embeddings"][0], dtype=np.float32)
+                hits = self.collection.query(query_embeddings=[vector], n_results=min(10, total), include=["distances"])
+                ids, distances = hits["ids"][0], hits["distances"][0]
+                if key not in ids and not (distances and float(distances[0]) < 1e-4):
+                    return f"a search for stored vector {key!r} does not find it: the HNSW index is incomplete"
+        except ChromaError as exc:
+            return f"the HNSW search index does not answer ({exc})"
+        return None
+
+    def iter_ids(self, page: int = 20000) -> Iterator[list[str]]:
+        """Every record's id, a page at a time (readable even when the HNSW segment is lost)."""
+        offset = 0
+        while True:
+            ids = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            if not ids:
+                return
+            yield list(ids)
+            offset += len(ids)
+
+    def delete_ids(self, keys: list[str]) -> None:
+        for chunk in chunks(keys, 1000):
+            self.collection.delete(ids=chunk)
+
+    def recreate(self, generation: str) -> None:
+        """Drop the collection and make it again, empty, stamped with `generation` (its vectors are rebuilt after)."""
+        self.client.delete_collection(self.name)
+        metadata: dict[str, Any] = {"hnsw:space": "cosine"}
+        if generation:
+            metadata["generation"] = generation
+        self.collection = self.client.get_or_create_collection(self.name, embedding_function=None, metadata=metadata)
 
     def generation(self) -> str:
         """A token that every write replaces, so readers can tell the collection changed."""
@@ -72,7 +141,8 @@ class VectorIndex:
         """Every record as (ids, documents, metadatas), a page at a time."""
         offset = 0
         while True:
-            found = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            with self.guard():
+                found = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
             if not found["ids"]:
                 return
             yield found["ids"], found["documents"], found["metadatas"]
@@ -109,7 +179,8 @@ class VectorIndex:
         """Stored vectors by sentence key (missing keys are left out)."""
         if not keys:
             return {}
-        found = self.collection.get(ids=keys, include=["embeddings"])
+        with self.guard():
+            found = self.collection.get(ids=keys, include=["embeddings"])
         return {
             key: np.asarray(vector, dtype=np.float32)
             for key, vector in zip(found["ids"], found["embeddings"], strict=True)
@@ -119,12 +190,13 @@ class VectorIndex:
         """(sentence key, cosine similarity), best first."""
         if k <= 0:
             return []
-        found = self.collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=k,
-            where=chroma_where(filters),
-            include=["distances"],
-        )
+        with self.guard():
+            found = self.collection.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                n_results=k,
+                where=chroma_where(filters),
+                include=["distances"],
+            )
         # The collection's space is cosine: distance = 1 - cosine similarity.
         return [
             (key, 1.0 - float(distance)) for key, distance in zip(found["ids"][0], found["distances"][0], strict=True)

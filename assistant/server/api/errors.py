@@ -20,6 +20,7 @@ from assistant.errors import (
     IndexBusyError,
     IndexUnavailableError,
     InvalidQuestionError,
+    StoreDamagedError,
     UnsupportedFileTypeError,
     UploadError,
     UploadTooLargeError,
@@ -50,6 +51,7 @@ STATUS_OF_ERROR = (
     (EmptyIndexError, 409),
     (IndexBusyError, 409),
     (IndexUnavailableError, 503),
+    (StoreDamagedError, 503),  # the message names the damaged file and the repair command
     (AssistantError, 400),
 )
 

@@ -168,11 +168,21 @@ class Deleted(BaseModel):
     deleted: str
 
 
+class StoreProblem(BaseModel):
+    kind: str
+    reason: str
+    path: str
+
+
 class Health(BaseModel):
-    status: Literal["ok"]
+    """`ok`, or `degraded` (still serving) when the check on open found the index damaged or out of step."""
+
+    status: Literal["ok", "degraded"]
     index: str
-    articles: int
-    sentences: int
+    articles: int | None = None  # None when the catalog cannot be read
+    sentences: int | None = None
+    reason: str | None = Field(default=None, description="what is wrong and the command that repairs it")
+    problems: list[StoreProblem] = Field(default_factory=list)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from assistant.assistant import Assistant
 from assistant.errors import ArticleNotFoundError, UnsupportedFileTypeError, UploadTooLargeError
 from assistant.ingest.loaders import Skipped, article_from_record
-from assistant.server.api.errors import error_response
+from assistant.server.api.errors import error_response, safe_text
 from assistant.server.api.models import (
     ArticleDetail,
     ArticleList,
@@ -29,6 +29,7 @@ from assistant.server.api.models import (
     IngestOut,
     RetrieveRequest,
     RetrieveResponse,
+    StoreProblem,
     ask_response,
     error_responses,
     ingest_out,
@@ -43,6 +44,9 @@ def build_router(assistant: Assistant) -> APIRouter:
 
     @router.get("/healthz", response_model=Health, tags=["service"])
     def healthz() -> Health:
+        problems = assistant.problems
+        if problems:
+            return degraded_health(assistant)
         counts = assistant.counts()
         return Health(
             status="ok", index=assistant.settings.index_name, articles=counts["articles"], sentences=counts["sentences"]
@@ -124,6 +128,22 @@ def build_router(assistant: Assistant) -> APIRouter:
         return Deleted(deleted=article_id)
 
     return router
+
+
+def degraded_health(assistant: Assistant) -> Health:
+    """Health of an index the check on open found damaged: the reason, the repair command, counts if readable."""
+    found = assistant.index.health  # the counts the check on open could read (None where it could not)
+    reason = f"{'; '.join(p.reason for p in assistant.problems)}. Run `{assistant.index.repair_command()}`"
+    return Health(
+        status="degraded",
+        index=assistant.settings.index_name,
+        articles=found.articles if found else None,
+        sentences=found.sentences if found else None,
+        reason=safe_text(reason),
+        problems=[
+            StoreProblem(kind=p.kind, reason=safe_text(p.reason), path=safe_text(p.path)) for p in assistant.problems
+        ],
+    )
 
 
 def _first_unpaired_surrogate(data: object) -> list[str | int] | None:
