@@ -6,6 +6,7 @@ import copy
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -13,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering.factory import build_answerer
 from assistant.answering.follow_ups import condense
 from assistant.config import Settings, prompt_text
+from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
+from assistant.retrieval.as_of import prefer_in_time, stale_note, with_as_of, within_window
 from assistant.retrieval.question import analyse, validate_question
 from assistant.retrieval.retriever import HybridRetriever
+from assistant.retrieval.temporal import resolve_time
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
 from assistant.store.index import HealthReport, RepairReport, SentenceIndex, SyncReport
 
@@ -142,10 +146,17 @@ class Assistant:
         return self.index.get(article_id)
 
     # --- questions --------------------------------------------------------------
-    def retrieve(self, question: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Passage]:
-        """The k best sentences for `question`; EmptyIndexError when nothing is indexed."""
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        filters: SearchFilters | dict | None = None,
+        as_of: date | str | None = TODAY,
+    ) -> list[Passage]:
+        """The k best sentences for `question` (none dated after `as_of`); EmptyIndexError when nothing is indexed."""
+        day = resolve_as_of(as_of)
         self._require_articles()
-        return self.retriever.retrieve(question, k=k, filters=filters)
+        return self.retriever.retrieve(question, k=k, filters=with_as_of(SearchFilters.from_dict(filters), day))
 
     def _require_articles(self) -> None:
         """An empty index is not a refusal: say so, and how to fill it."""
@@ -157,10 +168,19 @@ class Assistant:
             )
 
     def ask(
-        self, question: str, history: Sequence[Any] | None = None, filters: SearchFilters | dict | None = None
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        filters: SearchFilters | dict | None = None,
+        as_of: date | str | None = TODAY,
     ) -> Answer:
-        """Answer with cited sentences, or refuse when the articles don't support an answer."""
-        return self.ask_ranked(question, history, filters)[0]
+        """Answer with cited sentences, or refuse when the articles don't support an answer.
+
+        `as_of` (default today; None or "none": no limit) is the moment the question is asked:
+        no article dated after it is cited, and "this week", "on Tuesday", "latest" are read
+        against it (see retrieval/as_of.py).
+        """
+        return self.ask_ranked(question, history, filters, as_of=as_of)[0]
 
     def ask_ranked(
         self,
@@ -168,6 +188,7 @@ class Assistant:
         history: Sequence[Any] | None = None,
         filters: SearchFilters | dict | None = None,
         k: int | None = None,
+        as_of: date | str | None = TODAY,
     ) -> tuple[Answer, list[Passage]]:
         """The answer plus the ranked sentences it was chosen from (evaluation reads both).
 
@@ -175,18 +196,39 @@ class Assistant:
         `k` (default: that number) is how many ranked sentences come back.
         """
         text = validate_question(question)
+        day = resolve_as_of(as_of)
         self._require_articles()
         standalone = condense(text, history)
+        scope = resolve_time(standalone, day) if day else None
         parsed = analyse(standalone)
+        searched = analyse(scope.text_without_time) if scope and scope.expressions else parsed
         read = self.answerer.candidates
         k = read if k is None else k
-        passages = self.retriever.retrieve(parsed, k=max(k, read), filters=filters)
+        base = with_as_of(SearchFilters.from_dict(filters), day)
+        windowed = within_window(base, scope)
+        passages = self.retriever.retrieve(searched, k=max(k, read), filters=windowed) if windowed else []
+        if not passages:  # no window stated, or nothing in it: the as-of limit alone
+            passages = self.retriever.retrieve(searched, k=max(k, read), filters=base)
         ranking = self.answerer.rank(parsed, passages[:read])
-        answer = self.answerer.compose(parsed, ranking)
-        passages = ranking.passages + passages[len(ranking.passages) :]
+        ranked = prefer_in_time(ranking.passages, scope, floor=self.answerer.refusal_threshold)
+        answer = self.answerer.compose(parsed, replace(ranking, passages=ranked))
+        passages = ranked + passages[len(ranked) :]
         if standalone != text:
             answer = replace(answer, question=text, standalone_question=standalone)
+        if day is not None:
+            answer = self._dated(answer, day, passages)
         return answer, passages[:k]
+
+    def _dated(self, answer: Answer, day: date, passages: list[Passage]) -> Answer:
+        """Say what day the answer is as of, when it was reported if long before, and why nothing was found."""
+        answer = replace(answer, as_of=day.isoformat())
+        if not answer.refused:
+            return replace(answer, reported=stale_note(answer.citations[0].date, day))
+        if not passages and self.index.dated_after_only(day):
+            return replace(
+                answer, text=f"No indexed article is dated on or before {day.isoformat()}: nothing is that old."
+            )
+        return answer
 
     def with_answerer(self, kind: str) -> Assistant:
         """The same index and retriever with another answerer ("reader" or "heuristic"), for comparisons."""

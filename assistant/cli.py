@@ -76,10 +76,18 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--systems",
         default="ours,llama-index,bm25",
-        help="comma-separated: ours, heuristic (ours with the rule-based answerer), llama-index, bm25 "
+        help="comma-separated: ours, heuristic (ours with the rule-based answerer), ours-no-as-of (ours with no "
+        "as-of day), llama-index, bm25 "
         "(default ours,llama-index,bm25)",
     )
     evaluate.add_argument("--since", metavar="YYYY-MM-DD", help="only questions asked on or after this date")
+    evaluate.add_argument(
+        "--as-of",
+        default="question",
+        metavar="question|none|YYYY-MM-DD",
+        help="question (default): dated questions are asked as of their own day (RealTimeQA, eval/time_qa.jsonl); "
+        "none: no time limit (the system ours-no-as-of does this beside ours); or one day for every question",
+    )
     evaluate.add_argument("--json", action="store_true", help="print report.json's content instead of a table")
 
     commands.add_parser("demo", help="build the demo index from the bundled sample articles")
@@ -139,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        default="today",
+        metavar="YYYY-MM-DD",
+        help="answer as of this day: no article dated after it is cited (default today; 'none': no limit)",
+    )
     parser.add_argument("--source", action="append", help="only this source (repeatable)")
     parser.add_argument("--since", help="only articles dated on/after YYYY-MM-DD")
     parser.add_argument("--until", help="only articles dated on/before YYYY-MM-DD")
@@ -146,6 +160,13 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
     return SearchFilters.parse(args.source, args.since, args.until, labels=("--since", "--until"))
+
+
+def _as_of(args: argparse.Namespace) -> None:
+    """Check --as-of before any model loads (FilterError: exit 2)."""
+    from assistant.dates import resolve_as_of
+
+    resolve_as_of(args.as_of, label="--as-of")
 
 
 class _UsageError(Exception):
@@ -219,6 +240,8 @@ def format_answer(answer: Answer) -> str:
         lines.insert(0, f"Short answer: {answer.short_answer}")
     if answer.standalone_question:
         lines.insert(0, f"(understood as: {answer.standalone_question})")
+    if answer.reported:
+        lines.append(f"({answer.reported}, before {answer.as_of})")
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
         lines.append(
@@ -236,7 +259,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     validate_question(args.question)  # fail fast, before loading any model
     filters = _filters(args)
-    answer = _open_or_route(args).ask(args.question, filters=filters)
+    _as_of(args)
+    answer = _open_or_route(args).ask(args.question, filters=filters, as_of=args.as_of)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
@@ -245,6 +269,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     from assistant import InvalidQuestionError
 
     filters = _filters(args)
+    _as_of(args)
     assistant = _open_or_route(args)
     history: list[str] = []
     print(f"Ask about the {assistant.counts()['articles']} indexed articles (empty line or Ctrl-D quits).")
@@ -256,7 +281,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         if not question:
             break
         try:
-            answer = assistant.ask(question, history=history, filters=filters)
+            answer = assistant.ask(question, history=history, filters=filters, as_of=args.as_of)
         except (InvalidQuestionError, FilterError) as exc:
             print(f"error: {exc}")
             continue
@@ -297,6 +322,17 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_as_of(value: str) -> str:
+    """--as-of of eval: question, none, or a day (FilterError, exit 2, for anything else)."""
+    from assistant.dates import NO_LIMIT, resolve_as_of
+
+    lowered = value.strip().lower()
+    if lowered in ("question", NO_LIMIT):
+        return lowered
+    day = resolve_as_of(value, label="--as-of")
+    return day.isoformat() if day else NO_LIMIT
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     if not Path(args.dataset).is_file():
         raise _UsageError(f"no such dataset: {args.dataset}")
@@ -330,6 +366,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             chroma_url=args.chroma_url,
             report_dir=args.report,
             since=args.since,
+            as_of=_eval_as_of(args.as_of),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

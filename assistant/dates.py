@@ -42,3 +42,24 @@ def check_date(value: Any) -> tuple[str | None, str | None]:
 def parse_date(value: Any) -> str | None:
     """Accept YYYY-MM-DD, YYYY/MM/DD or ISO datetimes; return ISO date or None (see check_date)."""
     return check_date(value)[0]
+
+
+TODAY = "today"
+NO_LIMIT = "none"
+
+
+def resolve_as_of(value: Any, label: str = "as_of") -> date | None:
+    """The day a question is asked "as of": "today" (the default everywhere), a date, or None / "none" for
+    no time limit (today's behaviour before dates counted). FilterError naming `label` for anything else."""
+    from assistant.errors import FilterError
+
+    if value is None or (isinstance(value, str) and value.strip().lower() == NO_LIMIT):
+        return None
+    if isinstance(value, str) and value.strip().lower() in (TODAY, ""):
+        return date.today()
+    iso, why = check_date(value)
+    if iso is None:
+        raise FilterError(
+            f"{label} must be a date like 2026-02-18, 'today' or 'none' ({why or EXPECTED}), got {value!r}"
+        )
+    return date.fromisoformat(iso)

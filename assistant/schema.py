@@ -125,6 +125,8 @@ class Answer:
     refused: bool = False
     nearest: list[Passage] = field(default_factory=list)
     standalone_question: str | None = None
+    as_of: str | None = None  # the day the question was answered as of (None: no time limit)
+    reported: str | None = None  # "reported 2023-05-02" when the answer's article is much older than as_of
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,10 +202,12 @@ class SearchFilters:
     date_from: str | None = None
     date_to: str | None = None
     article_ids: tuple[str, ...] = ()
+    # The question's "as of" moment: articles dated after it are never candidates; undated ones stay.
+    as_of: str | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.sources or self.date_from or self.date_to or self.article_ids)
+        return not (self.sources or self.date_from or self.date_to or self.article_ids or self.as_of)
 
     @classmethod
     def parse(
@@ -239,6 +243,7 @@ class SearchFilters:
             data.get("date_from"),
             data.get("date_to"),
             _strings(data.get("article_ids")),
+            data.get("as_of"),
         )
 
 

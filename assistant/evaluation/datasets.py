@@ -33,7 +33,7 @@ class QAItem:
     article_id: str | None = None
     qtype: str = ""
     follow_up_of: str | None = None
-    date: str | None = None  # when the question was asked (RealTimeQA)
+    date: str | None = None  # when the question was asked (RealTimeQA; `as_of` in our sets)
 
     @property
     def answerable(self) -> bool:
@@ -54,6 +54,7 @@ def load_qa(path: str | Path) -> list[QAItem]:
                     article_id=row.get("article_id"),
                     qtype=row.get("type", ""),
                     follow_up_of=row.get("follow_up_of"),
+                    date=row.get("as_of") or None,  # the day a time-dependent question is asked
                 )
             )
     return items

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.dates import NO_LIMIT, parse_date
 from assistant.evaluation.datasets import QADataset, QAItem, asked_since, load_dataset, spread
 from assistant.evaluation.metrics import answer_hit, contains_sentence, exact_match, f1_score, first_rank
 from assistant.evaluation.results import EvalRun, EvalSummary, ItemResult, summarise
@@ -27,6 +29,16 @@ if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
 MODES = ("open", "reader")
+AS_OF_QUESTION = "question"
+
+
+def as_of_for(item: QAItem, as_of: str) -> str | None:
+    """The day `item` is asked as of under the run's `as_of` choice (see `evaluate`); None: no limit."""
+    if as_of == AS_OF_QUESTION:
+        return parse_date(item.date) if item.date else None
+    if as_of == NO_LIMIT:
+        return None
+    return parse_date(as_of)
 
 
 def history_for(item: QAItem, by_id: dict[str, QAItem]) -> list[str]:
@@ -50,8 +62,15 @@ def evaluate(
     progress: bool = False,
     filters_for: Callable[[QAItem], SearchFilters] | None = None,
     context: Iterable[QAItem] | None = None,
+    as_of: str = AS_OF_QUESTION,
 ) -> EvalSummary:
-    """Ask every item; `context` holds the earlier turns of follow-ups (defaults to `items`)."""
+    """Ask every item; `context` holds the earlier turns of follow-ups (defaults to `items`).
+
+    `as_of`: "question" asks each dated question as of its own day (RealTimeQA's question
+    date, `as_of` in our sets) and undated ones with no time limit; "none" asks every
+    question with no time limit (the behaviour before dates counted); a YYYY-MM-DD day
+    asks every question as of that day.
+    """
     from tqdm.auto import tqdm
 
     if not isinstance(system, QASystem):
@@ -61,6 +80,7 @@ def evaluate(
     results = []
     for item in tqdm(items, desc=f"Evaluating {system.name}", unit=" questions", disable=not progress):
         filters = filters_for(item) if filters_for else SearchFilters()
+        filters = replace(filters, as_of=as_of_for(item, as_of))
         started = time.perf_counter()
         output = system.answer(item.question, history_for(item, by_id), filters)
         results.append(score_item(item, output, time.perf_counter() - started))
@@ -122,8 +142,12 @@ def run_evaluation(
     report_dir: str | Path | None = None,
     progress: bool = True,
     since: str | None = None,
+    as_of: str = AS_OF_QUESTION,
 ) -> EvalRun:
-    """Index the dataset's documents for each system, ask every (selected) question, report."""
+    """Index the dataset's documents for each system, ask every (selected) question, report.
+
+    `as_of` is the as-of day of every question (see `evaluate`).
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     data = dataset if isinstance(dataset, QADataset) else load_dataset(dataset)
@@ -152,6 +176,7 @@ def run_evaluation(
             progress=progress,
             filters_for=reader_filters if mode == "reader" else None,
             context=data.items,
+            as_of=as_of,
         )
     run = EvalRun(
         dataset=data.name,

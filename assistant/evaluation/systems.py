@@ -17,10 +17,11 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from assistant.dates import NO_LIMIT
 from assistant.retrieval.question import analyse, validate_question
 from assistant.schema import Article, SearchFilters, SentenceRow
 
@@ -93,9 +94,10 @@ class QASystem(ABC):
 class AssistantSystem(QASystem):
     """This project's assistant, as users get it from `Assistant.ask`."""
 
-    def __init__(self, assistant: Assistant, name: str = "ours") -> None:
+    def __init__(self, assistant: Assistant, name: str = "ours", timeless: bool = False) -> None:
         super().__init__(name)
         self.assistant = assistant
+        self.timeless = timeless  # asks every question with no as-of day, as before dates counted
 
     def build(self, documents: Sequence[Article], progress: bool = False) -> BuildStats:
         report = self.assistant.ingest(list(documents), progress=progress) if documents else None
@@ -108,7 +110,11 @@ class AssistantSystem(QASystem):
         return self.build_stats
 
     def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
-        answer, passages = self.assistant.ask_ranked(question, history=history, filters=filters, k=RANK_DEPTH)
+        # The runner puts the question's as-of day in the filters (None: asked with no time limit).
+        as_of = NO_LIMIT if self.timeless or not filters.as_of else filters.as_of
+        answer, passages = self.assistant.ask_ranked(
+            question, history=history, filters=replace(filters, as_of=None), k=RANK_DEPTH, as_of=as_of
+        )
         top = answer.citations[0].score if answer.citations else (passages[0].score if passages else 0.0)
         return SystemOutput(
             text=answer.text,
@@ -232,6 +238,8 @@ def _llama_index(assistant: Assistant) -> QASystem:
 SYSTEMS: dict[str, Callable[[Assistant], QASystem]] = {
     "ours": AssistantSystem,
     "heuristic": lambda assistant: AssistantSystem(assistant.with_answerer("heuristic"), name="heuristic"),
+    # ours with every question asked with no as-of day (`--as-of none`), beside ours in one report
+    "ours-no-as-of": lambda assistant: AssistantSystem(assistant, name="ours-no-as-of", timeless=True),
     "llama-index": _llama_index,
     "bm25": lambda assistant: BM25System(assistant.index.catalog),  # the FTS5 index ours searches
 }

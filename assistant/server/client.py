@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -108,9 +110,15 @@ class AppClient:
 
     # --- questions --------------------------------------------------------------
     def ask(
-        self, question: str, history: Sequence[Any] | None = None, filters: SearchFilters | dict | None = None
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        filters: SearchFilters | dict | None = None,
+        as_of: date | str | None = TODAY,
     ) -> Answer:
         body: dict[str, Any] = {"question": question, "history": list(history or [])}
+        day = resolve_as_of(as_of)  # resolved here: "today" is the caller's today
+        body["as_of"] = day.isoformat() if day else NO_LIMIT
         chosen = SearchFilters.from_dict(filters)
         if chosen.sources or chosen.date_from or chosen.date_to or chosen.article_ids:
             body["filters"] = {
@@ -128,6 +136,8 @@ class AppClient:
             refused=bool(data["refused"]),
             nearest=[Passage(**item) for item in data.get("nearest") or []],
             standalone_question=data.get("standalone_question"),
+            as_of=data.get("as_of"),
+            reported=data.get("reported"),
         )
 
     # --- transport ----------------------------------------------------------------

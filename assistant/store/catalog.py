@@ -310,6 +310,16 @@ class Catalog:
             ).fetchall()
         return [StoredArticle(*row) for row in rows]
 
+    def dated_after_only(self, iso_day: str) -> bool:
+        """Whether there are ready articles and every one is dated after `iso_day` (none undated)."""
+        with self._lock:
+            total, early = self._conn.execute(
+                "SELECT count(*), count(CASE WHEN date_int IS NULL OR date_int <= ? THEN 1 END) "
+                "FROM articles WHERE status = 'ready'",
+                (date_to_int(iso_day),),
+            ).fetchone()
+        return total > 0 and early == 0
+
     def pending_ids(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT id FROM articles WHERE status = 'pending'")]
@@ -462,6 +472,9 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
     if filters.date_to:
         clauses.append("AND a.date_int <= ?")
         params.append(date_to_int(filters.date_to))
+    if filters.as_of:
+        clauses.append("AND (a.date_int IS NULL OR a.date_int <= ?)")  # undated articles stay candidates
+        params.append(date_to_int(filters.as_of))
     if filters.article_ids:
         clauses.append(f"AND a.id IN ({','.join('?' * len(filters.article_ids))})")
         params.extend(filters.article_ids)

@@ -17,6 +17,7 @@ runs the cheap health check (store/health.py) and keeps what it found in `proble
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -217,6 +218,10 @@ class SentenceIndex:
     def bm25(self, terms: list[str], k: int, filters: SearchFilters) -> list[SentenceKey]:
         """The k sentences that rank best for `terms` under BM25, best first."""
         return [(article_id, index) for article_id, index, _ in self.catalog.search(terms, k, filters)]
+
+    def dated_after_only(self, day: date) -> bool:
+        """Whether every indexed article is dated after `day` (so an as-of that early finds nothing)."""
+        return self.catalog.dated_after_only(day.isoformat())
 
     def sentence_count(self) -> int:
         return self.catalog.sentence_count()

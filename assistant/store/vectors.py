@@ -212,6 +212,8 @@ def chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
         parts.append({"date_int": {"$gte": date_to_int(filters.date_from)}})
     if filters.date_to:
         parts.append({"date_int": {"$lte": date_to_int(filters.date_to)}})
+    if filters.as_of:  # undated articles are stored as date_int 0, so they stay candidates
+        parts.append({"date_int": {"$lte": date_to_int(filters.as_of)}})
     if filters.article_ids:  # each record names its article as `document_id` (llama-index's name for it)
         parts.append({"document_id": {"$in": list(filters.article_ids)}})
     if not parts:

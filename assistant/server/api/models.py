@@ -55,7 +55,35 @@ class ChatTurn(_Strict):
 Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Who mediated?"])]
 
 
-class AskRequest(_Strict):
+AS_OF_DESCRIPTION = (
+    'The day the question is asked as of (YYYY-MM-DD; default today; "none": no limit). No article dated '
+    'after it is a candidate (undated articles are), and "this week", "on Tuesday", "latest" are read '
+    "against it."
+)
+
+
+class _AsOf(_Strict):
+    as_of: Annotated[str, Field(max_length=40, description=AS_OF_DESCRIPTION, examples=["2026-02-20"])] | None = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_is_a_day(cls, value: str | None) -> str | None:
+        from assistant.dates import resolve_as_of
+
+        if value is not None:
+            try:
+                resolve_as_of(value)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    def as_of_value(self) -> str:
+        from assistant.dates import TODAY
+
+        return TODAY if self.as_of is None else self.as_of
+
+
+class AskRequest(_AsOf):
     """A question and, separately limited, the conversation before it."""
 
     question: Question
@@ -94,7 +122,7 @@ class AskRequest(_Strict):
         return value
 
 
-class RetrieveRequest(_Strict):
+class RetrieveRequest(_AsOf):
     question: Question
     k: int = Field(5, ge=1, le=50)
     filters: Filters | None = None
@@ -108,6 +136,8 @@ class AskResponse(BaseModel):
     refused: bool
     citations: list[Citation]
     nearest: list[Passage] = Field(description="On a refusal: the closest passages, which are not an answer.")
+    as_of: str | None = Field(None, description="The day the answer is as of (null: no time limit).")
+    reported: str | None = Field(None, description='"reported YYYY-MM-DD" when the answer\'s article is much older.')
 
 
 class RetrieveResponse(BaseModel):
@@ -198,6 +228,8 @@ def ask_response(answer: Answer) -> AskResponse:
         refused=answer.refused,
         citations=answer.citations,
         nearest=answer.nearest,
+        as_of=answer.as_of,
+        reported=answer.reported,
     )
 
 

@@ -57,7 +57,7 @@ def build_router(assistant: Assistant) -> APIRouter:
         """Answer with cited sentences, or refuse (with the nearest passages) when nothing supports an answer."""
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
         filters = body.filters.to_search_filters() if body.filters else None
-        return ask_response(assistant.ask(body.question, history=history, filters=filters))
+        return ask_response(assistant.ask(body.question, history=history, filters=filters, as_of=body.as_of_value()))
 
     @router.post(
         "/api/retrieve", response_model=RetrieveResponse, responses=error_responses(400, 422), tags=["questions"]
@@ -67,7 +67,9 @@ def build_router(assistant: Assistant) -> APIRouter:
         from assistant.retrieval.question import validate_question
 
         filters = body.filters.to_search_filters() if body.filters else None
-        passages = assistant.retrieve(validate_question(body.question), k=body.k, filters=filters)
+        passages = assistant.retrieve(
+            validate_question(body.question), k=body.k, filters=filters, as_of=body.as_of_value()
+        )
         return RetrieveResponse(passages=passages)
 
     @router.get("/api/articles", response_model=ArticleList, responses=error_responses(422), tags=["articles"])
