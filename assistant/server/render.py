@@ -82,6 +82,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         for c in answer.citations
     )
     parts.append(cited)
+    if answer.reported:
+        parts.append(f"*{escape_markdown(answer.reported)}, before {escape_markdown(answer.as_of or '')}*")
     return "\n\n".join(parts)
 
 

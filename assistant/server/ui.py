@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.assistant import Assistant
+from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import AssistantError, StoreDamagedError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.schema import Answer, SearchFilters
@@ -94,11 +96,15 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         sources: list[str] | None,
         date_from: str | None,
         date_to: str | None,
+        as_of: str | None,
     ) -> Iterator[tuple[Any, ...]]:
         chat = list(chat or [])
         try:
             filters = chat_filters(sources, date_from, date_to)
-            answer = assistant.ask(message, history=[a.question for a in answers], filters=filters)
+            day = resolve_as_of((as_of or "").strip() or TODAY, label="As of")
+            answer = assistant.ask(
+                message, history=[a.question for a in answers], filters=filters, as_of=day or NO_LIMIT
+            )
         except AssistantError as exc:
             chat += [_user_message(message or ""), _bot_message(f"⚠️ {escape_markdown(str(exc))}")]
             yield chat, answers, gr.skip(), message
@@ -174,13 +180,16 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         sources: list[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        as_of: str | None = None,
     ) -> dict:
-        """Answer a question with cited sentences; the same JSON as POST /api/ask."""
+        """Answer a question with cited sentences; the same JSON as POST /api/ask (as_of: default today)."""
         from assistant.server.api.models import ask_response
 
         try:
             filters = chat_filters(sources, date_from, date_to)
-            return ask_response(assistant.ask(question, history=history or [], filters=filters)).model_dump()
+            day = resolve_as_of((as_of or "").strip() or TODAY, label="as_of")
+            answer = assistant.ask(question, history=history or [], filters=filters, as_of=day or NO_LIMIT)
+            return ask_response(answer).model_dump()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -209,6 +218,14 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             scale=5,
                             max_lines=4,
                         )
+                        as_of_box = gr.Textbox(
+                            label="As of",
+                            value=lambda: date.today().isoformat(),  # read on every page load
+                            elem_id="nqa-as-of",
+                            info="no article after this day is cited; 'none': no limit",
+                            scale=1,
+                            min_width=130,
+                        )
                         ask_button = gr.Button("Ask", variant="primary", elem_id="nqa-ask", scale=1)
                     clear_button = gr.Button("New conversation", size="sm")
                     with gr.Accordion("Filters", open=False, elem_id="nqa-filters"):
@@ -220,7 +237,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="nqa-date-to")
                 with gr.Column(scale=2):
                     sources_html = gr.HTML(sources_panel([], article_text), elem_id="nqa-sources")
-            chat_inputs = [question, chatbot, answers, source_filter, date_from, date_to]
+            chat_inputs = [question, chatbot, answers, source_filter, date_from, date_to, as_of_box]
             chat_outputs = [chatbot, answers, sources_html, question]
             chat_event = {"api_visibility": "private", "concurrency_limit": CHAT_CONCURRENCY, "concurrency_id": "chat"}
             question.submit(respond, chat_inputs, chat_outputs, **chat_event)
