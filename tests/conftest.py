@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -145,37 +143,9 @@ def serve_demo_copy(tmp_path_factory: pytest.TempPathFactory, embedder, name: st
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on a free loopback port, for the module's tests."""
-    import httpx
+    from tests.live_server import start_chroma
 
-    from tests.live_server import free_port
-
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chroma"),
-            "run",
-            "--path",
-            str(data),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("chroma run did not start")
-        time.sleep(0.2)
+    process, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     yield url
     process.terminate()
     process.wait(timeout=30)

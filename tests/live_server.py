@@ -123,3 +123,40 @@ def start_app_process(index_dir: Any, *args: str, env: dict[str, str] | None = N
 def _auth_of(environ: dict[str, str]) -> tuple[str, str] | None:
     user, _, password = environ.get("ASSISTANT_AUTH", "").partition(":")
     return (user, password) if user else None
+
+
+def start_chroma(data: Any) -> tuple[Any, str]:
+    """A real `chroma run` server over the folder `data` on a free loopback port: (process, url)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chroma"),
+            "run",
+            "--path",
+            str(data),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("chroma run did not start")
+        time.sleep(0.2)

@@ -8,8 +8,6 @@ catalog the embedded index shares, so `assistant articles` printed 0 afterwards 
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,37 +28,9 @@ def _cli(capsys, *args: str) -> tuple[int, str]:
 
 
 def _start_chroma(data: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
+    from tests.live_server import start_chroma
 
-    from tests.live_server import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chroma"),
-            "run",
-            "--path",
-            str(data),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("chroma run did not start")
-        time.sleep(0.2)
+    return start_chroma(data)
 
 
 @pytest.fixture(scope="module")
