@@ -39,6 +39,8 @@ def test_app_serves_without_errors_while_another_process_ingests_and_deletes(tmp
         timeout=3000,
     )
     report = json.loads(out.read_text(encoding="utf-8"))
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
+    (REPO / "test-artifacts" / "soak.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "writer_exit_codes"}, indent=2))
     assert report["asks"] > 0 and report["asks_writing"] > 0
     assert report["server_errors"] == 0 and report["other_errors"] == []
