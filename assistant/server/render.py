@@ -32,6 +32,20 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
 
 
+def markdown_code(text: str) -> str:
+    """Literal text as a Markdown code span: nothing inside is escaped (a backslash there would show).
+
+    The fence is one backtick longer than the longest run of backticks in the text, padded with a
+    space where the text starts or ends with a backtick; line breaks become spaces (a span is one line).
+    Markdown renders a code span's content as text, so `<`, `>` and `&` stay literal without entities.
+    """
+    text = re.sub(r"[\r\n]+", " ", text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def safe_url(url: str) -> str | None:
     """The url if it is a plain http(s) link, else None (no javascript:, data:, ...)."""
     parsed = urlparse(url.strip())
