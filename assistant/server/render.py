@@ -137,7 +137,7 @@ def _link(url: str) -> str:
 
 
 def citation_html(citation: Citation, turn: int, article_text: ArticleText, open_: bool = False) -> str:
-    meta = [escape_html(citation.article_id), f"sentence {citation.sentence_index + 1}"]
+    meta = [escape_html(citation.article_id), f"sentence {citation.sentence_number}"]
     if citation.url:
         meta.append(_link(citation.url))
     return (
@@ -155,7 +155,7 @@ def nearest_html(passage: Passage) -> str:
         '<li class="nqa-nearest-item">'
         f"<q>{escape_html(passage.sentence)}</q> "
         f'<span class="nqa-meta">{_source_line(passage.title, passage.article_id, passage.date, passage.source)}'
-        f" · sentence {passage.sentence_index + 1}</span></li>"
+        f" · sentence {passage.sentence_number}</span></li>"
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.server import test_browser as browser_tests
-from tests.server.test_browser import ANSWER_TIMEOUT_MS, CHROMIUM
+from tests.server.test_browser import ANSWER_TIMEOUT_MS, CHROMIUM, ask
 
 browser = browser_tests.browser  # the same fixtures: one Chromium per module, a fresh context per test
 page = browser_tests.page
@@ -206,3 +206,26 @@ def test_questions_sent_quickly_are_all_answered_in_order(page, slow_stream):
     expect(bots.nth(2)).to_contain_text("six hours")
     expect(bots.nth(3)).to_contain_text("Not found")
     expect(page.locator("#nqa-queued")).not_to_contain_text("Waiting")
+
+
+def test_sentence_numbers_agree_across_the_api_the_page_and_the_cli(page, demo_server):
+    from assistant.cli import format_answer
+
+    question = "How long did the talks last on Tuesday?"
+    body = httpx.post(f"{demo_server.url}/api/ask", json={"question": question}, timeout=120).json()
+    cited = body["citations"][0]
+    assert cited["sentence_number"] == cited["sentence_index"] + 1  # index: 0-based, number: 1-based
+    schema = httpx.get(f"{demo_server.url}/openapi.json", timeout=60).json()["components"]["schemas"]
+    for model in ("CitationOut", "PassageOut"):
+        fields = schema[model]["properties"]
+        assert "0-based" in fields["sentence_index"]["description"]
+        assert "1-based" in fields["sentence_number"]["description"]
+
+    ask(page, question, 0)
+    meta = page.locator("#cite-0-1 .nqa-meta")
+    expect(meta).to_contain_text(f"{cited['article_id']} · sentence {cited['sentence_number']}")
+
+    answer = demo_server.assistant.ask(question)
+    assert answer.citations[0].sentence_number == cited["sentence_number"]
+    assert f"{cited['article_id']}, sentence {cited['sentence_number']} " in format_answer(answer)
+    assert answer.to_dict()["citations"][0]["sentence_number"] == cited["sentence_number"]  # CLI --json
