@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.assistant import Assistant
+from assistant.config import MAX_QUESTION_CHARS
 from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import AssistantError, StoreDamagedError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
@@ -31,6 +32,7 @@ from assistant.server.uploads import store_and_ingest
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
 TABLE_ROWS_SHOWN = 500
+MAX_WAITING = 20  # questions one page may have waiting at once
 ANSWERING = "*…*"  # the bot message while its answer is being found
 TITLE_ON_BUTTON = 60  # characters of a title on the confirm-delete button
 # The question box is cleared on the page, only if it still holds the question just sent (never text typed since).
@@ -122,12 +124,14 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         it still holds that text, so nothing typed since is lost.
         """
         message = message or ""
+        if len(waiting) >= MAX_WAITING:  # kept in the box, to be sent once the queue is shorter
+            raise gr.Error(f"{MAX_WAITING} questions are already waiting; send this one when they are answered.")
         try:
             validate_question(message)
             filters = chat_filters(sources, date_from, date_to)
             day = resolve_as_of((as_of or "").strip() or TODAY, label="As of")
         except AssistantError as exc:
-            waiting.append({"question": message, "error": str(exc)})
+            waiting.append({"question": message[:MAX_QUESTION_CHARS], "error": str(exc)})
             return "", queued_markdown(waiting)
         waiting.append({"question": message, "filters": filters, "as_of": day or NO_LIMIT})
         return message, queued_markdown(waiting)
@@ -340,7 +344,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     trigger_mode="multiple",
                     api_visibility="private",
                 )
-                sent_event.then(None, [question, sent], question, js=CLEAR_SENT_JS, api_visibility="private")
+                sent_event.success(None, [question, sent], question, js=CLEAR_SENT_JS, api_visibility="private")
                 drains.append(
                     sent_event.then(
                         drain,
