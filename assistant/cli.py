@@ -245,7 +245,7 @@ def format_answer(answer: Answer) -> str:
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
         lines.append(
-            f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_index + 1} "
+            f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_number} "
             f"(chars {c.start}-{c.end}, score {c.score:.2f})"
         )
     if answer.refused and answer.nearest:

@@ -73,9 +73,17 @@ class SentenceRow:
     url: str
 
 
+SENTENCE_INDEX_DOC = "0-based position of the sentence among its article's stored sentences"
+SENTENCE_NUMBER_DOC = "1-based: the sentence's number as people read it (sentence_index + 1); the UI and CLI show it"
+
+
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved sentence with the article it came from and its scores."""
+    """A retrieved sentence with the article it came from and its scores.
+
+    `sentence_index` (0-based) indexes the stored sentences; `sentence_number` (1-based,
+    derived) is what the UI and CLI show as "sentence N".
+    """
 
     article_id: str
     sentence_index: int
@@ -89,6 +97,10 @@ class Passage:
     window: str
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    sentence_number: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sentence_number", self.sentence_index + 1)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,7 +108,11 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """One numbered source of an answer: the exact sentence and where it sits."""
+    """One numbered source of an answer: the exact sentence and where it sits.
+
+    `sentence_index` is 0-based (it indexes the stored sentences); `sentence_number` is the
+    same sentence counted from 1, as the UI and CLI show it.
+    """
 
     number: int
     article_id: str
@@ -109,6 +125,10 @@ class Citation:
     start: int
     end: int
     score: float
+    sentence_number: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sentence_number", self.sentence_index + 1)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

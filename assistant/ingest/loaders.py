@@ -489,6 +489,15 @@ def _json_shape_problem(text: str) -> str | None:
     return None
 
 
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """What is wrong and where, said once ("Unterminated string starting at column 5"): some of json's
+    messages end in "at" themselves. The line is named only for a document of several lines (a .jsonl
+    line's number is in its origin)."""
+    what = exc.msg.removesuffix(" at")
+    where = f"line {exc.lineno}, column {exc.colno}" if "\n" in exc.doc else f"column {exc.colno}"
+    return f"{what} at {where}"
+
+
 def _from_json_text(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
     problem = _json_shape_problem(text)
     if problem:
@@ -497,7 +506,7 @@ def _from_json_text(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield Skipped(origin, f"malformed JSON ({exc.msg} at line {exc.lineno})")
+        yield Skipped(origin, f"malformed JSON ({json_error_text(exc)})")
         return
     except RecursionError:  # not reached below MAX_JSON_DEPTH; kept as a backstop
         yield Skipped(origin, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")

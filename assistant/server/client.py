@@ -131,10 +131,10 @@ class AppClient:
         return Answer(
             question=data["question"],
             text=data["answer"],
-            citations=[Citation(**item) for item in data["citations"]],
+            citations=[Citation(**_without_derived(item)) for item in data["citations"]],
             short_answer=data.get("short_answer"),
             refused=bool(data["refused"]),
-            nearest=[Passage(**item) for item in data.get("nearest") or []],
+            nearest=[Passage(**_without_derived(item)) for item in data.get("nearest") or []],
             standalone_question=data.get("standalone_question"),
             as_of=data.get("as_of"),
             reported=data.get("reported"),
@@ -227,3 +227,8 @@ def _error_of(response: httpx.Response, owner: Owner) -> AssistantError:
     if status == 503:
         return StoreDamagedError(message)
     return AssistantError(f"{owner.describe()} answered {status}: {message}")
+
+
+def _without_derived(item: dict) -> dict:
+    """A citation or passage from the API without the fields derived on construction (sentence_number)."""
+    return {key: value for key, value in item.items() if key != "sentence_number"}

@@ -32,6 +32,20 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
 
 
+def markdown_code(text: str) -> str:
+    """Literal text as a Markdown code span: nothing inside is escaped (a backslash there would show).
+
+    The fence is one backtick longer than the longest run of backticks in the text, padded with a
+    space where the text starts or ends with a backtick; line breaks become spaces (a span is one line).
+    Markdown renders a code span's content as text, so `<`, `>` and `&` stay literal without entities.
+    """
+    text = re.sub(r"[\r\n]+", " ", text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def safe_url(url: str) -> str | None:
     """The url if it is a plain http(s) link, else None (no javascript:, data:, ...)."""
     parsed = urlparse(url.strip())
@@ -123,7 +137,7 @@ def _link(url: str) -> str:
 
 
 def citation_html(citation: Citation, turn: int, article_text: ArticleText, open_: bool = False) -> str:
-    meta = [escape_html(citation.article_id), f"sentence {citation.sentence_index + 1}"]
+    meta = [escape_html(citation.article_id), f"sentence {citation.sentence_number}"]
     if citation.url:
         meta.append(_link(citation.url))
     return (
@@ -141,7 +155,7 @@ def nearest_html(passage: Passage) -> str:
         '<li class="nqa-nearest-item">'
         f"<q>{escape_html(passage.sentence)}</q> "
         f'<span class="nqa-meta">{_source_line(passage.title, passage.article_id, passage.date, passage.source)}'
-        f" · sentence {passage.sentence_index + 1}</span></li>"
+        f" · sentence {passage.sentence_number}</span></li>"
     )
 
 

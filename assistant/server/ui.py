@@ -12,14 +12,17 @@ from typing import Any
 import gradio as gr
 
 from assistant.assistant import Assistant
+from assistant.config import MAX_QUESTION_CHARS
 from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import AssistantError, StoreDamagedError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
+from assistant.retrieval.question import validate_question
 from assistant.schema import Answer, SearchFilters
 from assistant.server.gradio_files import FOREIGN_FILE, AppFiles
 from assistant.server.render import (
     answer_markdown,
     escape_markdown,
+    markdown_code,
     report_markdown,
     sources_panel,
     stream_chunks,
@@ -29,6 +32,11 @@ from assistant.server.uploads import store_and_ingest
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
 TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
 TABLE_ROWS_SHOWN = 500
+MAX_WAITING = 20  # questions one page may have waiting at once
+ANSWERING = "*…*"  # the bot message while its answer is being found
+TITLE_ON_BUTTON = 60  # characters of a title on the confirm-delete button
+# The question box is cleared on the page, only if it still holds the question just sent (never text typed since).
+CLEAR_SENT_JS = "(current, sent) => (sent && current === sent ? '' : current)"
 # Questions from several browser tabs overlap while answers stream; writes (ingest, delete) stay one at a time.
 CHAT_CONCURRENCY = 8
 
@@ -46,6 +54,18 @@ def article_rows(assistant: Assistant, query: str | None = None) -> list[list[An
 
 def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return [(f"{a.title or a.id} — {a.id}", a.id) for a in assistant.articles()]
+
+
+def shorten(text: str, limit: int = TITLE_ON_BUTTON) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def queued_markdown(waiting: list[dict[str, Any]]) -> str:
+    """The questions sent and not yet answered, in the order they will be answered."""
+    if not waiting:
+        return ""
+    items = "\n".join(f"{n}. {escape_markdown(item['question'])}" for n, item in enumerate(waiting, start=1))
+    return f"**Waiting to be answered** (after the current answer):\n\n{items}"
 
 
 def damage_banner(assistant: Assistant) -> str:
@@ -89,45 +109,86 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         stored = assistant.article(article_id)
         return stored.text if stored else None
 
-    def respond(
-        message: str,
-        chat: list[dict[str, Any]],
-        answers: list[Answer],
+    def send(
+        message: str | None,
+        waiting: list[dict[str, Any]],
         sources: list[str] | None,
         date_from: str | None,
         date_to: str | None,
         as_of: str | None,
-    ) -> Iterator[tuple[Any, ...]]:
-        chat = list(chat or [])
+    ) -> tuple[Any, ...]:
+        """Queue a question (with the filters set when it was sent); `drain` answers the queue in order.
+
+        Returns the text to clear from the question box: the question when it was accepted, "" when
+        it was not (the box keeps it, to be corrected). The box is cleared on the page, and only if
+        it still holds that text, so nothing typed since is lost.
+        """
+        message = message or ""
+        if len(waiting) >= MAX_WAITING:  # kept in the box, to be sent once the queue is shorter
+            raise gr.Error(f"{MAX_WAITING} questions are already waiting; send this one when they are answered.")
         try:
+            validate_question(message)
             filters = chat_filters(sources, date_from, date_to)
             day = resolve_as_of((as_of or "").strip() or TODAY, label="As of")
-            answer = assistant.ask(
-                message, history=[a.question for a in answers], filters=filters, as_of=day or NO_LIMIT
-            )
         except AssistantError as exc:
-            chat += [_user_message(message or ""), _bot_message(f"⚠️ {escape_markdown(str(exc))}")]
-            yield chat, answers, gr.skip(), message
+            waiting.append({"question": message[:MAX_QUESTION_CHARS], "error": str(exc)})
+            return "", queued_markdown(waiting)
+        waiting.append({"question": message, "filters": filters, "as_of": day or NO_LIMIT})
+        return message, queued_markdown(waiting)
+
+    def drain(
+        chat: list[dict[str, Any]], answers: list[Answer], waiting: list[dict[str, Any]]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Answer the queued questions one after another, streaming each answer into the chat.
+
+        `waiting` is this page's own list: questions sent while an answer streams join it and are
+        answered here in turn. Nothing here writes to the question box.
+        """
+        if not waiting:  # a drain after one that answered everything: change nothing (an empty
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # generator would blank the outputs)
             return
-        answers = [*answers, answer]
-        full = answer_markdown(answer, len(answers) - 1)
-        chat += [_user_message(message), _bot_message("")]
-        chunks = stream_chunks(full)
-        for number, partial in enumerate(chunks, start=1):
-            chat[-1] = _bot_message(partial)
-            last = number == len(chunks)
-            yield chat, answers, sources_panel(answers, article_text) if last else gr.skip(), ""
-            if not last:
-                time.sleep(STREAM_PAUSE_S)
+        chat = list(chat or [])
+        while waiting:
+            item = waiting.pop(0)
+            message = item["question"]
+            chat += [_user_message(message), _bot_message(ANSWERING)]
+            if "error" in item:
+                chat[-1] = _bot_message(f"⚠️ {escape_markdown(item['error'])}")
+                yield chat, answers, gr.skip(), queued_markdown(waiting)
+                continue
+            yield chat, answers, gr.skip(), queued_markdown(waiting)
+            try:
+                answer = assistant.ask(
+                    message, history=[a.question for a in answers], filters=item["filters"], as_of=item["as_of"]
+                )
+            except AssistantError as exc:
+                chat[-1] = _bot_message(f"⚠️ {escape_markdown(str(exc))}")
+                yield chat, answers, gr.skip(), queued_markdown(waiting)
+                continue
+            answers = [*answers, answer]
+            chunks = stream_chunks(answer_markdown(answer, len(answers) - 1))
+            for number, partial in enumerate(chunks, start=1):
+                chat[-1] = _bot_message(partial)
+                last = number == len(chunks)
+                yield (
+                    chat,
+                    answers,
+                    sources_panel(answers, article_text) if last else gr.skip(),
+                    queued_markdown(waiting),
+                )
+                if not last:
+                    time.sleep(STREAM_PAUSE_S)
 
-    def clear() -> tuple[Any, ...]:
-        return [], [], sources_panel([], article_text), ""
+    def clear(waiting: list[dict[str, Any]]) -> tuple[Any, ...]:
+        waiting.clear()
+        return [], [], sources_panel([], article_text), queued_markdown(waiting)
 
-    def corpus_views(query: str | None) -> tuple[Any, ...]:
+    def corpus_views(query: str | None = None) -> tuple[Any, ...]:
+        """The article table, the delete list (nothing chosen) and the Sources filter, as the index is now."""
         return (
-            article_rows(assistant, query),
-            gr.update(choices=article_choices(assistant), value=None),
-            gr.update(choices=assistant.sources()),
+            _readable(lambda: article_rows(assistant, query), []),
+            gr.update(choices=_readable(lambda: article_choices(assistant), []), value=None),
+            gr.update(choices=_readable(assistant.sources, [])),
         )
 
     def ingest_files(
@@ -165,14 +226,38 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             raise gr.Error(str(exc), print_exception=False) from exc
         return (report_markdown(report.to_dict()), None, *corpus_views(query))
 
-    def delete_article(article_id: str | None, query: str | None) -> tuple[Any, ...]:
+    def ask_to_delete(article_id: str | None) -> tuple[Any, ...]:
+        """First step of a delete: name the chosen article and show the confirm button (nothing deleted yet)."""
+        stored = _readable(lambda: assistant.article(article_id), None) if article_id else None
+        if stored is None:
+            message = (
+                "Pick an article to delete first." if not article_id else f"No article {markdown_code(article_id)}."
+            )
+            return message, None, gr.update(visible=False), gr.skip(), gr.skip()
+        title = stored.title or stored.id
+        return (
+            "",
+            stored.id,
+            gr.update(visible=True),
+            f"Delete **{escape_markdown(title)}** ({markdown_code(stored.id)})? It leaves the index and every list.",
+            gr.update(value=f"Confirm delete {shorten(title)}"),
+        )
+
+    def confirm_delete(article_id: str | None, query: str | None) -> tuple[Any, ...]:
+        """Second step: delete the article the confirmation named."""
         if not article_id:
-            raise gr.Error("Pick an article to delete.")
+            return "Pick an article to delete first.", None, gr.update(visible=False), *corpus_views(query)
+        stored = _readable(lambda: assistant.article(article_id), None)
         try:
             assistant.delete(article_id)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
-        return (f"Deleted `{escape_markdown(article_id)}`.", *corpus_views(query))
+        title = stored.title if stored and stored.title else None
+        named = f"**{escape_markdown(title)}** ({markdown_code(article_id)})" if title else markdown_code(article_id)
+        return f"Deleted {named}.", None, gr.update(visible=False), *corpus_views(query)
+
+    def hide_confirmation() -> tuple[Any, ...]:
+        return None, gr.update(visible=False)
 
     def ask_api(
         question: str,
@@ -198,6 +283,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         gr.Markdown("## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.")
         gr.HTML(damage_banner(assistant), elem_id="nqa-damaged", visible=bool(assistant.problems))
         answers = gr.State([])
+        waiting = gr.State([])  # this page's questions sent and not yet answered (see send, drain)
         with gr.Tab("Chat", id="chat"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
@@ -227,25 +313,53 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             min_width=130,
                         )
                         ask_button = gr.Button("Ask", variant="primary", elem_id="nqa-ask", scale=1)
+                    queued = gr.Markdown(elem_id="nqa-queued")
+                    sent = gr.Textbox(visible=False)  # the question last accepted, for CLEAR_SENT_JS
                     clear_button = gr.Button("New conversation", size="sm")
-                    with gr.Accordion("Filters", open=False, elem_id="nqa-filters"):
+                    with gr.Accordion("Filters", open=False, elem_id="nqa-filters") as filters_box:
                         source_filter = gr.Dropdown(
-                            label="Sources", choices=_readable(assistant.sources, []), multiselect=True, value=[]
+                            label="Sources",
+                            choices=_readable(assistant.sources, []),
+                            multiselect=True,
+                            value=[],
+                            elem_id="nqa-source-filter",
                         )
                         with gr.Row():
                             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="nqa-date-from")
                             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="nqa-date-to")
                 with gr.Column(scale=2):
                     sources_html = gr.HTML(sources_panel([], article_text), elem_id="nqa-sources")
-            chat_inputs = [question, chatbot, answers, source_filter, date_from, date_to, as_of_box]
-            chat_outputs = [chatbot, answers, sources_html, question]
-            chat_event = {"api_visibility": "private", "concurrency_limit": CHAT_CONCURRENCY, "concurrency_id": "chat"}
-            question.submit(respond, chat_inputs, chat_outputs, **chat_event)
-            ask_button.click(respond, chat_inputs, chat_outputs, **chat_event)
-            clear_button.click(clear, None, chat_outputs, api_visibility="private")
-            chatbot.clear(clear, None, chat_outputs, api_visibility="private")  # the chat's own bin icon
+            # Sending queues the question at once (every send counts, none is dropped while an answer
+            # streams); one drain per page answers the queue in order ("always_last": a send during
+            # a drain runs another after it, which finds what is left).
+            send_inputs = [question, waiting, source_filter, date_from, date_to, as_of_box]
+            chat_outputs = [chatbot, answers, sources_html, queued]
+            drains = []
+            for trigger in (question.submit, ask_button.click):
+                sent_event = trigger(
+                    send,
+                    send_inputs,
+                    [sent, queued],
+                    queue=False,
+                    trigger_mode="multiple",
+                    api_visibility="private",
+                )
+                sent_event.success(None, [question, sent], question, js=CLEAR_SENT_JS, api_visibility="private")
+                drains.append(
+                    sent_event.then(
+                        drain,
+                        [chatbot, answers, waiting],
+                        chat_outputs,
+                        trigger_mode="always_last",
+                        api_visibility="private",
+                        concurrency_limit=CHAT_CONCURRENCY,
+                        concurrency_id="chat",
+                    )
+                )
+            for trigger in (clear_button.click, chatbot.clear):  # chatbot.clear: the chat's own bin icon
+                trigger(clear, waiting, chat_outputs, cancels=drains, api_visibility="private")
 
-        with gr.Tab("Corpus", id="corpus"):
+        with gr.Tab("Corpus", id="corpus") as corpus_tab:
             with gr.Row():
                 with gr.Column(scale=2):
                     files = gr.File(
@@ -272,17 +386,44 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                         to_delete = gr.Dropdown(
                             label="Article to delete",
                             choices=_readable(lambda: article_choices(assistant), []),
+                            value=None,  # never a default: deleting starts from an explicit choice
                             scale=4,
                             elem_id="nqa-delete-choice",
                         )
-                        delete_button = gr.Button("Delete", variant="stop", scale=1, elem_id="nqa-delete")
+                        delete_button = gr.Button("Delete…", variant="stop", scale=1, elem_id="nqa-delete")
+                    with gr.Column(visible=False, elem_id="nqa-delete-confirm") as confirm_box:
+                        confirm_text = gr.Markdown(elem_id="nqa-delete-question")
+                        with gr.Row():
+                            confirm_button = gr.Button("Confirm delete", variant="stop", elem_id="nqa-delete-yes")
+                            cancel_button = gr.Button("Cancel", elem_id="nqa-delete-no")
                     delete_status = gr.Markdown(elem_id="nqa-delete-status")
+                    to_be_deleted = gr.State(None)  # the article the confirmation names
             views = [table, to_delete, source_filter]
             ingest_button.click(
                 ingest_files, [files, search], [report, files, *views], api_visibility="private", preprocess=False
             )
             search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
-            delete_button.click(delete_article, [to_delete, search], [delete_status, *views], api_visibility="private")
+            delete_button.click(
+                ask_to_delete,
+                to_delete,
+                [delete_status, to_be_deleted, confirm_box, confirm_text, confirm_button],
+                api_visibility="private",
+            )
+            confirm_button.click(
+                confirm_delete,
+                [to_be_deleted, search],
+                [delete_status, to_be_deleted, confirm_box, *views],
+                api_visibility="private",
+            )
+            for trigger in (cancel_button.click, to_delete.change):  # another choice needs its own confirmation
+                trigger(hide_confirmation, None, [to_be_deleted, confirm_box], api_visibility="private")
+            # Every list shows the index as it is now: on each page load, on opening the tab or the
+            # filters (articles may have come or gone through another tab or the HTTP API since).
+            corpus_tab.select(corpus_views, search, views, api_visibility="private")
+        filters_box.expand(
+            lambda: gr.update(choices=_readable(assistant.sources, [])), None, source_filter, api_visibility="private"
+        )
+        ui.load(corpus_views, search, views, api_visibility="private")
 
         gr.api(ask_api, api_name="ask", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
     return ui

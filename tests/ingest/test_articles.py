@@ -78,3 +78,15 @@ def test_parse_date_formats():
     assert parse_date("2026/02/18") == "2026-02-18"
     assert parse_date("2026-02-18T10:00:00Z") == "2026-02-18"
     assert parse_date("yesterday") is None
+
+
+def test_malformed_json_reasons_say_where_once(tmp_path):
+    (tmp_path / "cut.json").write_text('{"id": "x", "text": "never closed')
+    (tmp_path / "lines.json").write_text('{\n  "id": "y",\n  "text": oops\n}')
+    (tmp_path / "rows.jsonl").write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": "cut\n')
+    _, skipped, _ = _load([tmp_path])
+    reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in skipped}
+    assert reasons["cut.json"] == "malformed JSON (Unterminated string starting at column 21)"
+    assert reasons["lines.json"] == "malformed JSON (Expecting value at line 3, column 11)"
+    assert reasons["rows.jsonl:2"] == "malformed JSON (Unterminated string starting at column 21)"
+    assert not any(" at at " in r for r in reasons.values())

@@ -137,6 +137,8 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     page.locator("#nqa-delete-choice input").fill("lighthouse")
     page.get_by_role("option", name=re.compile("^lighthouse")).click()
     page.locator("#nqa-delete").click()
+    expect(page.locator("#nqa-delete-question")).to_contain_text("Delete lighthouse")  # asked first
+    page.locator("#nqa-delete-yes").click()
     expect(page.locator("#nqa-delete-status")).to_contain_text("Deleted", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(visible=True)).to_have_count(0)
     page.get_by_role("tab", name="Chat").click()

@@ -10,6 +10,7 @@ from assistant.server.app import BasicAuthMiddleware, is_loopback
 from assistant.server.render import (
     answer_markdown,
     escape_markdown,
+    markdown_code,
     paragraph_context,
     safe_url,
     sources_panel,
@@ -44,6 +45,14 @@ def test_markdown_escaping_leaves_no_live_markup():
     assert "<" not in escaped and ">" not in escaped
     assert "](" not in escaped  # the Markdown link is broken up by backslashes
     assert escape_markdown('it\'s "quoted"') == 'it\'s "quoted"'
+
+
+def test_code_spans_hold_the_text_as_it_is():
+    assert markdown_code("kessler-bridge-closure-154dc12b") == "`kessler-bridge-closure-154dc12b`"  # no "\\-"
+    assert markdown_code("a_b*c[d](e)#f") == "`a_b*c[d](e)#f`"
+    assert markdown_code("one `tick` in") == "``one `tick` in``"  # a longer fence than any run inside
+    assert markdown_code("`edge") == "`` `edge ``"  # padded: a backtick at an end
+    assert markdown_code("two\nlines") == "`two lines`"
 
 
 def test_answer_markdown_links_each_citation_to_its_panel_entry():

@@ -122,7 +122,7 @@ def test_upload_event_refuses_any_path_the_client_names(server, api, tmp_path):
 
     # The chat's Chatbot input carries FileData too; the same guard covers every input of every event.
     chat = [{"role": "user", "content": [{"file": file_data(str(secret_file)), "alt_text": None}]}]
-    status, body = gradio_call(api, gradio_fn(api, "respond"), ["What is the token?", chat, None, [], "", ""])
+    status, body = gradio_call(api, gradio_fn(api, "drain"), [chat, None, None])  # chatbot, answers, waiting
     assert status == 400 and "not uploaded to this app" in body["detail"]
 
     # A file inside the app's own folder that its upload route did not store: the handler's allow-list.

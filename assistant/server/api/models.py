@@ -16,7 +16,15 @@ from assistant.ingest.loaders import (
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
 )
-from assistant.schema import Answer, Citation, IngestReport, Passage, SearchFilters
+from assistant.schema import (
+    SENTENCE_INDEX_DOC,
+    SENTENCE_NUMBER_DOC,
+    Answer,
+    Citation,
+    IngestReport,
+    Passage,
+    SearchFilters,
+)
 from assistant.server.uploads import shown_by_file_name
 
 MAX_ARTICLES_PER_REQUEST = 1000
@@ -128,20 +136,63 @@ class RetrieveRequest(_AsOf):
     filters: Filters | None = None
 
 
+class PassageOut(BaseModel):
+    """A retrieved sentence, its article and its scores."""
+
+    article_id: str
+    sentence_index: int = Field(description=SENTENCE_INDEX_DOC)
+    sentence_number: int = Field(description=SENTENCE_NUMBER_DOC)
+    sentence: str
+    start: int = Field(description="character offset of the sentence in the article's text")
+    end: int
+    title: str
+    date: str | None
+    source: str
+    url: str
+    window: str
+    score: float
+    scores: dict[str, float] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, passage: Passage) -> PassageOut:
+        return cls(**passage.to_dict())
+
+
+class CitationOut(BaseModel):
+    """One numbered source of an answer: the exact sentence and where it sits."""
+
+    number: int = Field(description="the [n] the answer cites it by")
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+    url: str
+    sentence: str
+    sentence_index: int = Field(description=SENTENCE_INDEX_DOC)
+    sentence_number: int = Field(description=SENTENCE_NUMBER_DOC)
+    start: int = Field(description="character offset of the sentence in the article's text")
+    end: int
+    score: float
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        return cls(**citation.to_dict())
+
+
 class AskResponse(BaseModel):
     question: str
     standalone_question: str | None
     answer: str
     short_answer: str | None
     refused: bool
-    citations: list[Citation]
-    nearest: list[Passage] = Field(description="On a refusal: the closest passages, which are not an answer.")
+    citations: list[CitationOut]
+    nearest: list[PassageOut] = Field(description="On a refusal: the closest passages, which are not an answer.")
     as_of: str | None = Field(None, description="The day the answer is as of (null: no time limit).")
     reported: str | None = Field(None, description='"reported YYYY-MM-DD" when the answer\'s article is much older.')
 
 
 class RetrieveResponse(BaseModel):
-    passages: list[Passage]
+    passages: list[PassageOut]
 
 
 class ArticleSummary(BaseModel):
@@ -226,8 +277,8 @@ def ask_response(answer: Answer) -> AskResponse:
         answer=answer.text,
         short_answer=answer.short_answer,
         refused=answer.refused,
-        citations=answer.citations,
-        nearest=answer.nearest,
+        citations=[CitationOut.of(c) for c in answer.citations],
+        nearest=[PassageOut.of(p) for p in answer.nearest],
         as_of=answer.as_of,
         reported=answer.reported,
     )

@@ -27,6 +27,7 @@ from assistant.server.api.models import (
     Deleted,
     Health,
     IngestOut,
+    PassageOut,
     RetrieveRequest,
     RetrieveResponse,
     StoreProblem,
@@ -70,7 +71,7 @@ def build_router(assistant: Assistant) -> APIRouter:
         passages = assistant.retrieve(
             validate_question(body.question), k=body.k, filters=filters, as_of=body.as_of_value()
         )
-        return RetrieveResponse(passages=passages)
+        return RetrieveResponse(passages=[PassageOut.of(p) for p in passages])
 
     @router.get("/api/articles", response_model=ArticleList, responses=error_responses(422), tags=["articles"])
     def list_articles(
