@@ -69,6 +69,12 @@ def pool_pairs(folder: Path) -> None:
         f"near-duplicate pairs (estimated Jaccard > 0.5): {len(found)}; of them {above} with exact shingle "
         f"Jaccard > 0.5; lookups {lookup / len(texts) * 1000:.2f} ms per article"
     )
+    differing = [pair for pair in found if texts[pair[0]] != texts[pair[1]]]
+    print(
+        f"  of them {len(differing)} pairs whose texts differ ({sum(exact[p] > 0.5 for p in differing)} with exact "
+        f"Jaccard > 0.5); the rest are identical texts ({len(pool) - len(set(texts.values()))} repeats in the pool), "
+        "(same text under another url or title: copies too)"
+    )
     for (a, b), score in sorted(found.items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {a} ~ {b}: estimated {score:.2f}, exact {exact[(a, b)]:.2f}")
     catalog.close()

@@ -8,7 +8,7 @@ Jaccard similarity of the two signatures exceeds COPY_JACCARD. With 32 bands of 
 values a pair at Jaccard 0.5 is a candidate with probability 0.87, at 0.6 with 0.99.
 
 Why bands in SQLite rather than datasketch's in-memory MinHashLSH: nothing to build
-when an index opens (MinHashLSH takes about 2.6 s to build from 11,000 stored
+when an index opens (MinHashLSH takes 2.6-3.7 s to build from 11,000 stored
 signatures, paid by every CLI command that asks: `python bench/near_duplicates.py`),
 no second copy to keep in step with a catalog that repair may rebuild or that another
 process (a Chroma server's sync) may change, and a lookup is one indexed query.
