@@ -19,6 +19,7 @@ from assistant.errors import EmptyIndexError
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.as_of import prefer_in_time, stale_note, with_as_of, within_window
+from assistant.retrieval.copies import fold_copies
 from assistant.retrieval.question import analyse, validate_question
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.temporal import resolve_time
@@ -207,12 +208,20 @@ class Assistant:
         base = with_as_of(SearchFilters.from_dict(filters), day)
         windowed = within_window(base, scope)
         passages = self.retriever.retrieve(searched, k=max(k, read), filters=windowed) if windowed else []
+        used = windowed
         if not passages:  # no window stated, or nothing in it: the as-of limit alone
             passages = self.retriever.retrieve(searched, k=max(k, read), filters=base)
+            used = base
         ranking = self.answerer.rank(parsed, passages[:read])
-        ranked = prefer_in_time(ranking.passages, scope, floor=self.answerer.refusal_threshold)
-        answer = self.answerer.compose(parsed, replace(ranking, passages=ranked))
-        passages = ranked + passages[len(ranked) :]
+        floor = self.answerer.refusal_threshold
+        ranked = prefer_in_time(ranking.passages, scope, floor=floor)
+        folded = fold_copies(ranked, self.index, day, used or base, floor=floor)  # one story, cited once
+        shorts = dict(ranking.short_answers)
+        shorts.update({new: shorts[old] for new, old in folded.moved.items() if old in shorts})
+        answer = folded.cite(
+            self.answerer.compose(parsed, replace(ranking, passages=folded.passages, short_answers=shorts))
+        )
+        passages = folded.passages + folded.drop_copies(passages[len(ranked) :], self.index)
         if standalone != text:
             answer = replace(answer, question=text, standalone_question=standalone)
         if day is not None:

@@ -234,6 +234,14 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def also_reported_text(copies: list[dict]) -> str:
+    """ "Coastal Wire Service (2026-10-13), ..." for a citation's other copies of the story."""
+    return ", ".join(
+        f"{c.get('source') or c.get('title') or c.get('article_id')}" + (f" ({c['date']})" if c.get("date") else "")
+        for c in copies
+    )
+
+
 def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.short_answer:
@@ -248,6 +256,8 @@ def format_answer(answer: Answer) -> str:
             f"  [{c.number}] {c.title or c.article_id}{when} — {c.article_id}, sentence {c.sentence_number} "
             f"(chars {c.start}-{c.end}, score {c.score:.2f})"
         )
+        if c.also_reported_by:
+            lines.append(f"      also reported by: {also_reported_text(c.also_reported_by)}")
     if answer.refused and answer.nearest:
         lines.append("Nearest passages (not an answer):")
         lines += [f"  - {p.sentence} ({p.title or p.article_id})" for p in answer.nearest]

@@ -38,6 +38,7 @@ class PreparedArticle:
     content_hash: str
     sentences: list[Sentence]
     windows: list[str]
+    signature: bytes | None = None  # MinHash of the text (ingest/minhash.py); None: computed when first needed
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class Citation:
     start: int
     end: int
     score: float
+    # Other copies of the same story (syndicated, re-published), folded into this citation:
+    # {"article_id", "title", "source", "date"} each, oldest first; see retrieval/copies.py.
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)
     sentence_number: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

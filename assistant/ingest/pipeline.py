@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.ingest.loaders import Note, Skipped, content_hash, load_articles
+from assistant.ingest.minhash import signature
 from assistant.ingest.sentences import sentence_window, split_sentences
 from assistant.schema import Article, IngestReport, PreparedArticle
 
@@ -39,20 +40,28 @@ class IndexWriter(Protocol):
     def embed(self, batch: list[PreparedArticle]) -> np.ndarray: ...
 
 
-def prepare(article: Article, window_size: int) -> PreparedArticle:
-    """Split an article into sentences and the context window of each."""
+def prepare(article: Article, window_size: int, signatures: bool = True) -> PreparedArticle:
+    """Split an article into sentences and the context window of each, and (`signatures`) take its MinHash."""
     sentences = split_sentences(article.text)
     windows = [sentence_window(sentences, s.index, window_size) for s in sentences]
-    return PreparedArticle(article, content_hash(article), sentences, windows)
+    blob = signature(article.text) if signatures and sentences else None
+    return PreparedArticle(article, content_hash(article), sentences, windows, blob)
 
 
 class Ingestor:
     """Feeds articles into an index; one instance per ingest run."""
 
     def __init__(
-        self, index: IndexWriter, window_size: int = 1, batch_articles: int = 64, progress: bool = True
+        self,
+        index: IndexWriter,
+        window_size: int = 1,
+        batch_articles: int = 64,
+        progress: bool = True,
+        signatures: bool = True,
     ) -> None:
+        """`signatures=False` leaves the MinHash of each article to be computed when first needed."""
         self.index = index
+        self.signatures = signatures
         self.window_size = window_size
         self.batch_articles = batch_articles
         self.progress = progress
@@ -155,7 +164,7 @@ class Ingestor:
                 if twin is not None:
                     report.skip(article.origin or article.id, f"same content as indexed article {twin!r}")
                     continue
-            prepared = prepare(article, self.window_size)
+            prepared = prepare(article, self.window_size, self.signatures)
             if not prepared.sentences:
                 report.skip(article.origin or article.id, "no sentences found in text")
                 continue

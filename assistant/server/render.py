@@ -98,6 +98,18 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     parts.append(cited)
     if answer.reported:
         parts.append(f"*{escape_markdown(answer.reported)}, before {escape_markdown(answer.as_of or '')}*")
+    also = [
+        f"\\[{c.number}\\] "
+        + ", ".join(
+            escape_markdown(str(x.get("source") or x.get("title") or x.get("article_id") or ""))
+            + (f" ({escape_markdown(str(x['date']))})" if x.get("date") else "")
+            for x in c.also_reported_by
+        )
+        for c in answer.citations
+        if c.also_reported_by
+    ]
+    if also:
+        parts.append(f"*Also reported by: {'; '.join(also)}*")
     return "\n\n".join(parts)
 
 
@@ -146,8 +158,22 @@ def citation_html(citation: Citation, turn: int, article_text: ArticleText, open
         f"{_source_line(citation.title, citation.article_id, citation.date, citation.source)}</summary>"
         f'<p class="nqa-context">'
         f"{_highlighted(article_text(citation.article_id), citation.sentence, citation.start, citation.end)}</p>"
-        f'<p class="nqa-meta">{" · ".join(meta)}</p></details>'
+        f'<p class="nqa-meta">{" · ".join(meta)}</p>{also_reported_html(citation)}</details>'
     )
+
+
+def also_reported_html(citation: Citation) -> str:
+    """The other copies of the cited story (syndicated, re-published), escaped; empty when there are none."""
+    if not citation.also_reported_by:
+        return ""
+    items = [
+        f'<span title="{escape_html(str(c.get("title") or c.get("article_id") or ""))}">'
+        f"{escape_html(str(c.get('source') or c.get('title') or c.get('article_id') or ''))}"
+        + (f" ({escape_html(str(c['date']))})" if c.get("date") else "")
+        + "</span>"
+        for c in citation.also_reported_by
+    ]
+    return f'<p class="nqa-meta nqa-also">Also reported by: {", ".join(items)}</p>'
 
 
 def nearest_html(passage: Passage) -> str:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreDamagedError
+from assistant.ingest.minhash import COPY_JACCARD, estimated_jaccard, signature, signature_values
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
+from assistant.store.copies import band_buckets
 from assistant.store.records import date_to_int
 
 _SCHEMA = """
@@ -57,6 +59,12 @@ END;
 CREATE TRIGGER IF NOT EXISTS sentences_ad AFTER DELETE ON sentences BEGIN
     INSERT INTO sentence_fts(sentence_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
+-- Copies of one story (store/copies.py): each article's MinHash signature and its LSH band buckets.
+-- Added without a format change: an older catalog gets the tables here and its signatures on first use.
+CREATE TABLE IF NOT EXISTS article_minhash (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS article_bands (bucket INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS article_bands_bucket ON article_bands(bucket);
+CREATE INDEX IF NOT EXISTS article_bands_article ON article_bands(article_id);
 """
 
 
@@ -169,6 +177,7 @@ class Catalog:
             raise
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
+        self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
         self._conn.close()
@@ -374,12 +383,86 @@ class Catalog:
                         len(sentences),
                     ),
                 )
+                _write_signature(conn, article.id, item.signature)
+                if item.signature is None:  # a catalog rebuilt from vectors, or ingest without signatures
+                    self._signatures_complete = False
 
     def delete_articles(self, article_ids: list[str]) -> None:
         with self.transaction() as conn:
             for article_id in article_ids:
                 conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
                 conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+                _write_signature(conn, article_id, None)
+
+    # --- copies of one story ------------------------------------------------------
+    def ensure_signatures(self, batch: int = 256) -> int:
+        """Compute the signature of every ready article that has none (an index written before
+        signatures, or a catalog rebuilt from the vector store); returns how many were computed."""
+        with self._lock:
+            if self._signatures_complete:
+                return 0
+            missing = [
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT a.id FROM articles a LEFT JOIN article_minhash m ON m.article_id = a.id "
+                    "WHERE a.status = 'ready' AND m.article_id IS NULL"
+                )
+            ]
+            for part in chunks(missing, batch):
+                marks = ",".join("?" * len(part))
+                texts = self._conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", part).fetchall()
+                computed = [(article_id, signature(text)) for article_id, text in texts]
+                with self.transaction() as conn:
+                    for article_id, blob in computed:
+                        _write_signature(conn, article_id, blob)
+            self._signatures_complete = True
+        return len(missing)
+
+    def signature_of(self, article_id: str) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT signature FROM article_minhash WHERE article_id = ?", (article_id,)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def signatures(self) -> dict[str, bytes]:
+        """Every ready article's stored signature, by id."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT m.article_id, m.signature FROM article_minhash m JOIN articles a ON a.id = m.article_id "
+                "WHERE a.status = 'ready'"
+            ).fetchall()
+        return {article_id: bytes(blob) for article_id, blob in rows}
+
+    def copies(self, article_id: str, threshold: float = COPY_JACCARD) -> list[tuple[str, float]]:
+        """Ready articles whose estimated Jaccard similarity with `article_id` exceeds `threshold`, closest first."""
+        self.ensure_signatures()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT m.article_id, m.signature FROM article_minhash m JOIN articles a ON a.id = m.article_id "
+                "WHERE a.status = 'ready' AND m.article_id IN (SELECT DISTINCT other.article_id "
+                "FROM article_bands mine JOIN article_bands other ON other.bucket = mine.bucket "
+                "WHERE mine.article_id = ? AND other.article_id != ?)",
+                (article_id, article_id),
+            ).fetchall()
+            own = self.signature_of(article_id) if rows else None
+        if own is None:
+            return []
+        values = signature_values(own)
+        found = [(other, estimated_jaccard(values, signature_values(bytes(blob)))) for other, blob in rows]
+        return sorted((pair for pair in found if pair[1] > threshold), key=lambda pair: (-pair[1], pair[0]))
+
+    def briefs(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str | None, str]]:
+        """(title, date, source) of those ready articles, by id."""
+        found: dict[str, tuple[str, str | None, str]] = {}
+        with self._lock:
+            for chunk in chunks(list(article_ids), 500):
+                marks = ",".join("?" * len(chunk))
+                for row in self._conn.execute(
+                    f"SELECT id, title, date, source FROM articles WHERE status = 'ready' AND id IN ({marks})", chunk
+                ):
+                    found[row[0]] = (row[1], row[2], row[3])
+        return found
 
     # --- sentences ----------------------------------------------------------------
     def sentence_count(self, article_id: str | None = None) -> int:
@@ -479,6 +562,18 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
         clauses.append(f"AND a.id IN ({','.join('?' * len(filters.article_ids))})")
         params.extend(filters.article_ids)
     return " ".join(clauses), params
+
+
+def _write_signature(conn: sqlite3.Connection, article_id: str, blob: bytes | None) -> None:
+    """Replace an article's signature and band buckets (None: remove them), inside the caller's transaction."""
+    conn.execute("DELETE FROM article_minhash WHERE article_id = ?", (article_id,))
+    conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+    if blob is None:
+        return
+    conn.execute("INSERT INTO article_minhash(article_id, signature) VALUES (?, ?)", (article_id, blob))
+    conn.executemany(
+        "INSERT INTO article_bands(bucket, article_id) VALUES (?, ?)", [(b, article_id) for b in band_buckets(blob)]
+    )
 
 
 def chunks(items: list, size: int) -> Iterator[list]:

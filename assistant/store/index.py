@@ -16,6 +16,7 @@ runs the cheap health check (store/health.py) and keeps what it found in `proble
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -236,6 +237,23 @@ class SentenceIndex:
         """Stored sentence vectors by key (missing keys are left out)."""
         found = self.vectors.embeddings(sorted(sentence_key(*key) for key in keys))
         return {split_sentence_key(key): vector for key, vector in found.items()}
+
+    # --- reading: copies of one story (retrieval/copies.py) ---------------------------
+    def copies_of(self, article_id: str) -> list[str]:
+        """Other ready articles that are near-duplicates of this one (estimated shingle Jaccard > 0.5), closest first."""
+        return [other for other, _ in self.catalog.copies(article_id)]
+
+    def briefs(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str | None, str]]:
+        """(title, date, source) of those ready articles, by id."""
+        return self.catalog.briefs(article_ids)
+
+    def matching_sentence(self, article_id: str, sentence: str) -> SentenceRow | None:
+        """The article's stored sentence with this text (whitespace and case aside), if it has one."""
+        wanted = " ".join(sentence.split()).casefold()
+        for index, _, _, text, _ in self.catalog.article_sentences(article_id):
+            if " ".join(text.split()).casefold() == wanted:
+                return self.catalog.sentences([(article_id, index)]).get((article_id, index))
+        return None
 
     # --- reading: the corpus ----------------------------------------------------------
     def get(self, article_id: str) -> StoredArticle | None:

@@ -173,6 +173,10 @@ class CitationOut(BaseModel):
     start: int = Field(description="character offset of the sentence in the article's text")
     end: int
     score: float
+    also_reported_by: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="other copies of the same story (syndicated, re-published): article_id, title, source, date",
+    )
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
