@@ -73,6 +73,23 @@ class SentenceRow:
     source: str
     url: str
 
+    def as_passage(self, score: float, scores: dict[str, float]) -> Passage:
+        """This sentence as a retrieved passage with the given scores."""
+        return Passage(
+            article_id=self.article_id,
+            sentence_index=self.sentence_index,
+            sentence=self.text,
+            start=self.start,
+            end=self.end,
+            title=self.title,
+            date=self.date,
+            source=self.source,
+            url=self.url,
+            window=self.window,
+            score=score,
+            scores=scores,
+        )
+
 
 SENTENCE_INDEX_DOC = "0-based position of the sentence among its article's stored sentences"
 SENTENCE_NUMBER_DOC = "1-based: the sentence's number as people read it (sentence_index + 1); the UI and CLI show it"

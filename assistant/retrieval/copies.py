@@ -161,17 +161,4 @@ def _key(passage: Passage) -> PassageKey:
 
 def _from_row(row: SentenceRow, scored: Passage) -> Passage:
     """The same sentence in another copy, scored as the one ranked."""
-    return Passage(
-        article_id=row.article_id,
-        sentence_index=row.sentence_index,
-        sentence=row.text,
-        start=row.start,
-        end=row.end,
-        title=row.title,
-        date=row.date,
-        source=row.source,
-        url=row.url,
-        window=row.window,
-        score=scored.score,
-        scores=dict(scored.scores),
-    )
+    return row.as_passage(scored.score, dict(scored.scores))

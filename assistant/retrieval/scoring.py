@@ -53,20 +53,7 @@ def score_sentence(
         score -= MISSING_ANSWER_TYPE_PENALTY
     if row.sentence_index == 0:
         score += LEAD_SENTENCE_BONUS
-    return Passage(
-        article_id=row.article_id,
-        sentence_index=row.sentence_index,
-        sentence=row.text,
-        start=row.start,
-        end=row.end,
-        title=row.title,
-        date=row.date,
-        source=row.source,
-        url=row.url,
-        window=row.window,
-        score=round(float(score), 4),
-        scores={name: round(float(v), 4) for name, v in scores.items()},
-    )
+    return row.as_passage(round(float(score), 4), {name: round(float(v), 4) for name, v in scores.items()})
 
 
 def similarities(
