@@ -36,23 +36,25 @@ class CopyStore(Protocol):
 
 @dataclass
 class Folded:
-    """Passages with copies folded, what each kept one stands for, and which articles were seen."""
+    """Passages with copies folded, what each kept one stands for, and which articles stand for their story."""
 
     passages: list[Passage]
     also: dict[PassageKey, list[dict[str, Any]]] = field(default_factory=dict)
     moved: dict[PassageKey, PassageKey] = field(default_factory=dict)  # kept copy's sentence -> the one ranked
-    seen: set[str] = field(default_factory=set)
+    kept: set[str] = field(default_factory=set)  # articles that stand for their story (all their sentences stay)
+    absorbed: set[str] = field(default_factory=set)  # copies folded into a kept article (their sentences go)
 
     def drop_copies(self, passages: list[Passage], store: CopyStore) -> list[Passage]:
-        """Further passages, less those of articles already cited or folded (no copy is chosen among them)."""
-        kept = []
+        """Further passages, less those of copies folded into a kept article (no copy is chosen among them)."""
+        remaining = []
         for passage in passages:
-            if passage.article_id in self.seen:
+            if passage.article_id in self.absorbed:
                 continue
-            self.seen.add(passage.article_id)
-            self.seen.update(store.copies_of(passage.article_id))
-            kept.append(passage)
-        return kept
+            if passage.article_id not in self.kept:
+                self.kept.add(passage.article_id)
+                self.absorbed.update(a for a in store.copies_of(passage.article_id) if a not in self.kept)
+            remaining.append(passage)
+        return remaining
 
     def cite(self, answer: Answer) -> Answer:
         """The answer with each citation's other copies listed."""
@@ -77,14 +79,16 @@ def fold_copies(
     day = as_of.isoformat() if as_of else None
     folded = Folded([])
     for passage in passages:
-        if passage.article_id in folded.seen:
+        if passage.article_id in folded.absorbed:
             continue
-        others = [a for a in store.copies_of(passage.article_id) if a not in folded.seen]
-        folded.seen.add(passage.article_id)
-        if not others:
+        if passage.article_id in folded.kept:  # another sentence of an article already standing for its story
             folded.passages.append(passage)
             continue
-        folded.seen.update(others)
+        others = [a for a in store.copies_of(passage.article_id) if a not in folded.kept | folded.absorbed]
+        if not others:
+            folded.kept.add(passage.article_id)
+            folded.passages.append(passage)
+            continue
         briefs = store.briefs([passage.article_id, *others])
         visible = [a for a in others if a in briefs and _not_after(briefs[a][1], day)]
         chosen = passage
@@ -94,6 +98,8 @@ def fold_copies(
             )
         if chosen is not passage:
             folded.moved[_key(chosen)] = _key(passage)
+        folded.kept.add(chosen.article_id)
+        folded.absorbed.update({passage.article_id, *others} - {chosen.article_id})
         folded.passages.append(chosen)
         listed = [a for a in [passage.article_id, *visible] if a != chosen.article_id and a in briefs]
         folded.also[_key(chosen)] = [

@@ -167,7 +167,7 @@ def test_an_updated_article_has_its_signature_replaced(story_assistant):
 
 
 def test_copies_are_shown_escaped_in_the_app_and_carried_by_the_api():
-    from assistant.server.api.models import AskResponse
+    from assistant.server.api.models import ask_response
 
     hostile = {"article_id": "x", "title": "<b>t</b>", "source": "<script>alert(1)</script>", "date": "2026-10-13"}
     citation = Citation(1, "a", "T", "2026-10-13", "S", "", "Sentence.", 0, 0, 9, 0.9, also_reported_by=[hostile])
@@ -178,15 +178,7 @@ def test_copies_are_shown_escaped_in_the_app_and_carried_by_the_api():
     answer = Answer("q?", "Sentence. [1]", [citation])
     assert "<script>" not in answer_markdown(answer, 0)
     assert "Also reported by" in answer_markdown(answer, 0)
-    response = AskResponse(
-        question="q?",
-        standalone_question=None,
-        answer="",
-        short_answer=None,
-        refused=False,
-        citations=[citation],
-        nearest=[],
-    )
+    response = ask_response(answer)
     assert response.model_dump()["citations"][0]["also_reported_by"] == [hostile]
     plain = replace(citation, also_reported_by=[])
     assert "Also reported by" not in citation_html(plain, 0, lambda _: None)
