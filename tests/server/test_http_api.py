@@ -222,3 +222,10 @@ def test_basic_auth_guards_ui_and_api(demo_server):
             assert allowed.status_code == 200 and json.loads(allowed.text)["citations"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/retrieve"])
+def test_a_question_path_with_the_wrong_method_is_405_not_404(api, path):
+    reply = api.get(path)
+    assert reply.status_code == 405 and reply.headers["allow"] == "POST"
+    assert "POST" in reply.json()["detail"]

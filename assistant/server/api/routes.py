@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from assistant.assistant import Assistant
@@ -51,6 +52,18 @@ def build_router(assistant: Assistant) -> APIRouter:
         counts = assistant.counts()
         return Health(
             status="ok", index=assistant.settings.index_name, articles=counts["articles"], sentences=counts["sentences"]
+        )
+
+    @router.api_route(
+        "/api/ask", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False, response_model=None
+    )
+    @router.api_route(
+        "/api/retrieve", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False, response_model=None
+    )
+    def questions_are_posted() -> JSONResponse:
+        """405, not the browser app's 404: these paths exist, for POST (the app mounted at / would answer 404)."""
+        return JSONResponse(
+            status_code=405, content={"detail": "send the question with POST (see /docs)"}, headers={"Allow": "POST"}
         )
 
     @router.post("/api/ask", response_model=AskResponse, responses=error_responses(400, 422), tags=["questions"])
