@@ -229,3 +229,15 @@ def test_a_question_path_with_the_wrong_method_is_405_not_404(api, path):
     reply = api.get(path)
     assert reply.status_code == 405 and reply.headers["allow"] == "POST"
     assert "POST" in reply.json()["detail"]
+
+
+def test_the_docs_examples_are_real_requests_that_answer(api):
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    for name, path in (("AskRequest", "/api/ask"), ("RetrieveRequest", "/api/retrieve")):
+        examples = schemas[name]["examples"]
+        assert examples and all("string" not in json.dumps(example) for example in examples)
+        for example in examples:
+            reply = api.post(path, json=example)
+            assert reply.status_code == 200, (example, reply.text)
+            body = reply.json()
+            assert body["passages"] if path == "/api/retrieve" else not body["refused"], example

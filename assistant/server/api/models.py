@@ -94,6 +94,19 @@ class _AsOf(_Strict):
 class AskRequest(_AsOf):
     """A question and, separately limited, the conversation before it."""
 
+    # Real examples for the docs' "Try it out" (placeholders such as "string" in history and
+    # filters would make the default request a refusal).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "Who mediated?"},
+                {"question": "Who mediated them?", "history": ["Where were the talks held?"]},
+                {"question": "Who mediated?", "filters": {"sources": ["Agency"], "date_from": "2026-01-01"}},
+            ]
+        },
+    )
+
     question: Question
     history: list[Annotated[str, Field(max_length=MAX_HISTORY_ITEM_CHARS)] | ChatTurn] = Field(
         default_factory=list,
@@ -131,6 +144,10 @@ class AskRequest(_AsOf):
 
 
 class RetrieveRequest(_AsOf):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"question": "How many drones were shot down?", "k": 5}]}
+    )
+
     question: Question
     k: int = Field(5, ge=1, le=50)
     filters: Filters | None = None
