@@ -20,7 +20,7 @@ from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.as_of import prefer_in_time, stale_note, with_as_of, within_window
 from assistant.retrieval.copies import fold_copies
-from assistant.retrieval.question import analyse, validate_question
+from assistant.retrieval.question import ENGLISH_ONLY, analyse, looks_non_english, validate_question
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.temporal import resolve_time
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
@@ -226,6 +226,8 @@ class Assistant:
             answer = replace(answer, question=text, standalone_question=standalone)
         if day is not None:
             answer = self._dated(answer, day, passages)
+        if answer.refused and looks_non_english(text):
+            answer = replace(answer, text=ENGLISH_ONLY)
         return answer, passages[:k]
 
     def _dated(self, answer: Answer, day: date, passages: list[Passage]) -> Answer:

@@ -173,3 +173,13 @@ def test_unfiltered_bm25_matches_the_filtered_query(demo_assistant):
     everything = SearchFilters(date_from="1900-01-01")  # forces the joined, filtered query
     fast = catalog.search(terms, 10, SearchFilters())
     assert fast and fast == catalog.search(terms, 10, everything)
+
+
+@pytest.mark.parametrize("question", ["谁是调解人？", "Хто був посередником на переговорах?", "من توسط في المحادثات؟"])
+def test_a_question_not_in_english_is_told_the_assistant_reads_english(demo_assistant, question):
+    answer = demo_assistant.ask(question)
+    assert answer.refused and "English" in answer.text
+
+
+def test_english_questions_with_accented_names_are_not_called_foreign(demo_assistant):
+    assert "English" not in demo_assistant.ask("Did Zelenskiy describe the talks as difficult in Genève?").text

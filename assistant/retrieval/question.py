@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,3 +124,21 @@ def analyse(question: str) -> Question:
         words = [w for w in words if w not in _RELATION_VERBS] or words
     stems = tuple(dict.fromkeys(stem(w) for w in words if stem(w)))
     return Question(text=text, qtype=qtype, keywords=tuple(dict.fromkeys(words)), stems=stems)
+
+
+ENGLISH_ONLY = (
+    "I read English articles and questions, and this question does not look like English: please ask it in English."
+)
+
+
+def looks_non_english(text: str) -> bool:
+    """Whether most letters of `text` are outside the Latin script (Chinese, Cyrillic, Arabic, ...).
+
+    The reader and the lexical index are English-only, so such a question can only be refused;
+    saying why beats a bare "not found". Latin-script languages are not detected.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, ""))
+    return latin / len(letters) < 0.5
