@@ -144,7 +144,8 @@ def test_a_catalog_of_another_store_is_refused_not_reconciled(home, second_chrom
 
     settings = Settings(index_dir=tmp_path, index_name="demo", chroma_url=second_chroma_url)
     catalog_path(settings).parent.mkdir(parents=True)
-    shutil.copy(home / "demo" / "catalog.sqlite", catalog_path(settings))
+    for part in (home / "demo").glob("catalog.sqlite*"):  # with its -wal: the demo index may still be open
+        shutil.copy(part, catalog_path(settings).parent / part.name)
     with pytest.raises(StoreDamagedError, match="belongs to 'embedded"):
         Assistant.open(index_dir=tmp_path, chroma_url=second_chroma_url, embedder=embedder)
     from assistant.store.catalog import Catalog
