@@ -13,7 +13,8 @@ retriever interface on top (`assistant.llama_adapter`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,20 @@ class VectorIndex:
             yield
         except InternalError as exc:
             raise self.damaged(str(exc)) from exc
+
+    def _read(self, call: Callable[[], Any], attempts: int = 4) -> Any:
+        """A read, tried again a few times when Chroma fails it: while this process writes (delete, then add),
+        a concurrent read can briefly miss ids; only a failure that persists is damage."""
+        from chromadb.errors import InternalError
+
+        for attempt in range(attempts):
+            try:
+                return call()
+            except InternalError as exc:
+                if attempt == attempts - 1:
+                    raise self.damaged(str(exc)) from exc
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def damaged(self, reason: str) -> StoreDamagedError:
         where = self.location or self.name
@@ -179,8 +194,7 @@ class VectorIndex:
         """Stored vectors by sentence key (missing keys are left out)."""
         if not keys:
             return {}
-        with self.guard():
-            found = self.collection.get(ids=keys, include=["embeddings"])
+        found = self._read(lambda: self.collection.get(ids=keys, include=["embeddings"]))
         return {
             key: np.asarray(vector, dtype=np.float32)
             for key, vector in zip(found["ids"], found["embeddings"], strict=True)
@@ -190,13 +204,14 @@ class VectorIndex:
         """(sentence key, cosine similarity), best first."""
         if k <= 0:
             return []
-        with self.guard():
-            found = self.collection.query(
+        found = self._read(
+            lambda: self.collection.query(
                 query_embeddings=[np.asarray(embedding, dtype=np.float32)],
                 n_results=k,
                 where=chroma_where(filters),
                 include=["distances"],
             )
+        )
         # The collection's space is cosine: distance = 1 - cosine similarity.
         return [
             (key, 1.0 - float(distance)) for key, distance in zip(found["ids"][0], found["distances"][0], strict=True)
