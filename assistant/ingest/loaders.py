@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assistant.dates import check_date, parse_date
-from assistant.schema import Article
+from assistant.schema import Article, IngestReport
 
 __all__ = [
     "MAX_ARTICLE_CHARS",
@@ -907,3 +907,14 @@ def _article_id(record: dict[str, Any], url: str, text: str, path: Path, origin:
     if not is_record:
         return f"{slugify(path.name.split('.')[0])}-{short_hash(str(path.resolve()), 8)}"
     return f"text-{short_hash(text, 16)}"
+
+
+def report_skip_or_note(report: IngestReport, item: object) -> bool:
+    """Record a loader's Skipped or Note in `report`; False when `item` is an article to write."""
+    if isinstance(item, Skipped):
+        report.skip(item.origin, item.reason)
+        return True
+    if isinstance(item, Note):
+        report.clean(item.origin, item.message)
+        return True
+    return False

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.ingest.loaders import Note, Skipped, content_hash, load_articles
+from assistant.ingest.loaders import Note, Skipped, content_hash, load_articles, report_skip_or_note
 from assistant.ingest.minhash import signature
 from assistant.ingest.sentences import sentence_window, split_sentences
 from assistant.schema import Article, IngestReport, PreparedArticle
@@ -89,11 +89,7 @@ class Ingestor:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
         try:
             for item in items:
-                if isinstance(item, Skipped):
-                    report.skip(item.origin, item.reason)
-                    continue
-                if isinstance(item, Note):
-                    report.clean(item.origin, item.message)
+                if report_skip_or_note(report, item):
                     continue
                 bar.update(1)
                 reason = self._duplicate_reason(item, seen_ids, seen_hashes)

@@ -29,7 +29,7 @@ from assistant.errors import (
     InvalidQuestionError,
     StoreDamagedError,
 )
-from assistant.ingest.loaders import Note, Skipped, load_articles
+from assistant.ingest.loaders import Note, Skipped, load_articles, report_skip_or_note
 from assistant.schema import Answer, Article, Citation, IngestReport, Passage, SearchFilters, StoredArticle
 from assistant.store.lock import Owner
 
@@ -159,11 +159,7 @@ def _batches(items: Iterator[Article | Skipped | Note], report: IngestReport) ->
     batch: list[Article] = []
     size = 0
     for item in items:
-        if isinstance(item, Skipped):
-            report.skip(item.origin, item.reason)
-            continue
-        if isinstance(item, Note):
-            report.clean(item.origin, item.message)
+        if report_skip_or_note(report, item):
             continue
         weight = len(json.dumps(_article_json(item)).encode("utf-8"))
         if batch and (len(batch) >= MAX_REQUEST_ARTICLES or size + weight > MAX_REQUEST_BYTES):
