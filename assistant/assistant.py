@@ -11,8 +11,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering.base import filtered_refusal
 from assistant.answering.factory import build_answerer
-from assistant.answering.follow_ups import condense
+from assistant.answering.follow_ups import resolve
 from assistant.config import Settings, prompt_text
 from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
@@ -95,18 +96,31 @@ class Assistant:
         return cls(settings, embedder, create=create, command=command, damaged_ok=damaged_ok)
 
     # --- corpus -----------------------------------------------------------------
-    def ingest(self, sources: Iterable[str | Path | Article] | str | Path, progress: bool = False) -> IngestReport:
-        """Index files/folders (paths) or Article objects; unchanged articles cost nothing."""
+    def ingest(
+        self,
+        sources: Iterable[str | Path | Article] | str | Path,
+        progress: bool = False,
+        on_progress: Ingestor.ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Index files/folders (paths) or Article objects; unchanged articles cost nothing.
+
+        `progress` draws a terminal bar. `on_progress(articles_done, articles_total)` is for front ends
+        that draw their own (and then no bar is drawn): called in this thread, first with (0, total),
+        never going back, last with (total, total); `total` counts every article of `sources` and every
+        entry the loaders skip (docs/ingest.md, "Progress").
+        """
         items = [sources] if isinstance(sources, (str, Path)) else list(sources)
         ingestor = Ingestor(
-            self.index, self.settings.window_size, self.settings.ingest_batch_articles, progress=progress
+            self.index,
+            self.settings.window_size,
+            self.settings.ingest_batch_articles,
+            progress=progress,
+            on_progress=on_progress,
         )
         articles = [i for i in items if isinstance(i, Article)]
         paths = [i for i in items if not isinstance(i, Article)]
         with self._write_lock:
-            report = ingestor.ingest_paths(paths) if paths else IngestReport()
-            if articles:
-                report.merge(ingestor.ingest_articles(articles))
+            report = ingestor.ingest(paths, articles)
         return report
 
     def delete(self, article_id: str) -> None:
@@ -154,10 +168,17 @@ class Assistant:
         filters: SearchFilters | dict | None = None,
         as_of: date | str | None = TODAY,
     ) -> list[Passage]:
-        """The k best sentences for `question` (none dated after `as_of`); EmptyIndexError when nothing is indexed."""
+        """The k best sentences for `question` (none dated after `as_of`); EmptyIndexError when nothing is indexed,
+        FilterError for a reversed date range or a source the index does not hold."""
         day = resolve_as_of(as_of)
         self._require_articles()
-        return self.retriever.retrieve(question, k=k, filters=with_as_of(SearchFilters.from_dict(filters), day))
+        return self.retriever.retrieve(question, k=k, filters=with_as_of(self._checked_filters(filters), day))
+
+    def _checked_filters(self, filters: SearchFilters | dict | None) -> SearchFilters:
+        """The caller's filters, or FilterError: a reversed date range, or a source the index does not hold
+        (sources match ignoring case and become the index's own spelling)."""
+        chosen = SearchFilters.from_dict(filters).check_range()
+        return chosen.with_known_sources(self.sources()) if chosen.sources else chosen
 
     def _require_articles(self) -> None:
         """An empty index is not a refusal: say so, and how to fill it."""
@@ -179,7 +200,8 @@ class Assistant:
 
         `as_of` (default today; None or "none": no limit) is the moment the question is asked:
         no article dated after it is cited, and "this week", "on Tuesday", "latest" are read
-        against it (see retrieval/as_of.py).
+        against it (see retrieval/as_of.py). FilterError for a reversed date range or a source the
+        index does not hold; a refusal under filters names them (`Answer.filters_applied`).
         """
         return self.ask_ranked(question, history, filters, as_of=as_of)[0]
 
@@ -199,13 +221,15 @@ class Assistant:
         text = validate_question(question)
         day = resolve_as_of(as_of)
         self._require_articles()
-        standalone = condense(text, history)
+        chosen = self._checked_filters(filters)
+        follow_up = resolve(text, history)
+        standalone = follow_up.searched  # what retrieval and the reader read; the readable form is shown
         scope = resolve_time(standalone, day) if day else None
         parsed = analyse(standalone)
         searched = analyse(scope.text_without_time) if scope and scope.expressions else parsed
         read = self.answerer.candidates
         k = read if k is None else k
-        base = with_as_of(SearchFilters.from_dict(filters), day)
+        base = with_as_of(chosen, day)
         windowed = within_window(base, scope)
         passages = self.retriever.retrieve(searched, k=max(k, read), filters=windowed) if windowed else []
         used = windowed
@@ -222,8 +246,15 @@ class Assistant:
             self.answerer.compose(parsed, replace(ranking, passages=folded.passages, short_answers=shorts))
         )
         passages = folded.passages + folded.drop_copies(passages[len(ranked) :], self.index)
-        if standalone != text:
-            answer = replace(answer, question=text, standalone_question=standalone)
+        if follow_up.leaned_on:
+            answer = replace(
+                answer, question=text, standalone_question=follow_up.readable, leaned_on=follow_up.leaned_on
+            )
+        described = chosen.describe()
+        if described:
+            answer = replace(answer, filters_applied=described)
+            if answer.refused:
+                answer = replace(answer, text=filtered_refusal(chosen, bool(passages), day))
         if day is not None:
             answer = self._dated(answer, day, passages)
         if answer.refused and looks_non_english(text):

@@ -153,7 +153,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="answer as of this day: no article dated after it is cited (default today; 'none': no limit)",
     )
-    parser.add_argument("--source", action="append", help="only this source (repeatable)")
+    parser.add_argument(
+        "--source", action="append", help="only this source, in any case (repeatable; an unknown one is an error)"
+    )
     parser.add_argument("--since", help="only articles dated on/after YYYY-MM-DD")
     parser.add_argument("--until", help="only articles dated on/before YYYY-MM-DD")
 
@@ -248,6 +250,8 @@ def format_answer(answer: Answer) -> str:
         lines.insert(0, f"Short answer: {answer.short_answer}")
     if answer.standalone_question:
         lines.insert(0, f"(understood as: {answer.standalone_question})")
+    elif answer.leaned_on:
+        lines.insert(0, f"(follow-up to: {answer.leaned_on})")
     if answer.reported:
         lines.append(f"({answer.reported}, before {answer.as_of})")
     for c in answer.citations:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -165,9 +166,13 @@ class Answer:
     short_answer: str | None = None
     refused: bool = False
     nearest: list[Passage] = field(default_factory=list)
+    # A follow-up rewritten to stand alone, for people ("How long did the talks last on Tuesday?");
+    # None when the question stands alone or no safe rewrite exists (then see leaned_on).
     standalone_question: str | None = None
     as_of: str | None = None  # the day the question was answered as of (None: no time limit)
     reported: str | None = None  # "reported 2023-05-02" when the answer's article is much older than as_of
+    leaned_on: str | None = None  # a follow-up: the earlier question (as asked) it was resolved against
+    filters_applied: str | None = None  # the caller's filters in words, "source: Agency; from 2026-03-01"; None: none
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -250,6 +255,57 @@ class SearchFilters:
     def is_empty(self) -> bool:
         return not (self.sources or self.date_from or self.date_to or self.article_ids or self.as_of)
 
+    def describe(self) -> str | None:
+        """The caller's filters in words ("sources: Agency; from 2026-03-01 to 2026-03-31"); None when there
+        are none. The as-of day is not one of them (answers report it on their own)."""
+        parts = []
+        if self.sources:
+            parts.append(f"{'source' if len(self.sources) == 1 else 'sources'}: {_listed(self.sources)}")
+        if self.date_from and self.date_to:
+            parts.append(f"from {self.date_from} to {self.date_to}")
+        elif self.date_from:
+            parts.append(f"from {self.date_from}")
+        elif self.date_to:
+            parts.append(f"until {self.date_to}")
+        if self.article_ids:
+            parts.append(f"{'article' if len(self.article_ids) == 1 else 'articles'}: {_listed(self.article_ids)}")
+        return "; ".join(parts) or None
+
+    def check_range(self, labels: tuple[str, str] = ("date_from", "date_to")) -> SearchFilters:
+        """These filters, or FilterError naming both date fields (by their labels) when the range is reversed."""
+        from assistant.errors import FilterError
+
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise FilterError(
+                f"{labels[0]} {self.date_from} is after {labels[1]} {self.date_to}, so no article can match: "
+                "swap the two dates or clear one"
+            )
+        return self
+
+    def with_known_sources(self, known: Iterable[str]) -> SearchFilters:
+        """These filters with each source spelled as the index stores it (matched ignoring case), or
+        FilterError naming the unknown ones and the sources the index holds (at most MAX_SOURCES_LISTED)."""
+        from assistant.errors import FilterError
+
+        if not self.sources:
+            return self
+        stored: dict[str, list[str]] = {}
+        for name in sorted(set(known)):
+            stored.setdefault(name.casefold(), []).append(name)
+        unknown = [s for s in self.sources if s.strip().casefold() not in stored]
+        if unknown:
+            names = ", ".join(repr(s) for s in unknown)
+            holds = sorted({name for spellings in stored.values() for name in spellings}, key=str.casefold)
+            if not holds:
+                listed = "no indexed article names its source"
+            else:
+                listed = "the index holds: " + ", ".join(holds[:MAX_SOURCES_LISTED])
+                if len(holds) > MAX_SOURCES_LISTED:
+                    listed += f" (and {len(holds) - MAX_SOURCES_LISTED:,} more)"
+            raise FilterError(f"unknown {'source' if len(unknown) == 1 else 'sources'} {names}; {listed}")
+        spelled = dict.fromkeys(name for s in self.sources for name in stored[s.strip().casefold()])
+        return replace(self, sources=tuple(spelled))
+
     @classmethod
     def parse(
         cls,
@@ -271,7 +327,7 @@ class SearchFilters:
             if text and parsed is None:
                 raise FilterError(f"{label} must look like 2026-02-18, got {text!r}")
             dates.append(parsed)
-        return cls(_strings(sources), dates[0], dates[1], _strings(article_ids))
+        return cls(_strings(sources), dates[0], dates[1], _strings(article_ids)).check_range(labels)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | SearchFilters | None) -> SearchFilters:
@@ -279,13 +335,22 @@ class SearchFilters:
             return cls()
         if isinstance(data, SearchFilters):
             return data
-        return cls(
-            _strings(data.get("sources") or data.get("source")),
+        parsed = cls.parse(  # dates normalised to ISO and checked, as from any front end
+            data.get("sources") or data.get("source"),
             data.get("date_from"),
             data.get("date_to"),
-            _strings(data.get("article_ids")),
-            data.get("as_of"),
+            data.get("article_ids"),
         )
+        return replace(parsed, as_of=data.get("as_of"))
+
+
+MAX_SOURCES_LISTED = 20  # an unknown-source error lists at most this many of the index's sources
+MAX_LISTED = 10  # filter values named in a description
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    shown = ", ".join(values[:MAX_LISTED])
+    return f"{shown} and {len(values) - MAX_LISTED:,} more" if len(values) > MAX_LISTED else shown
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -80,12 +80,22 @@ def test_ask_with_date_and_source_filters(cli):
     code, out, _ = cli("ask", "--since", "2026-02-18", "--until", "2026/02/18", "Who mediated?")
     assert code == 0 and "geneva-peace-talks, sentence" in out and MEDIATED in out
 
-    code, out, _ = cli("ask", "--source", "No Such Wire", "--json", "Who mediated?")
-    refused = json.loads(out)
-    assert code == 0 and refused["refused"] and refused["text"] == NOT_FOUND and not refused["citations"]
+    # An unknown source is an error that lists the index's sources, not a bare refusal.
+    code, out, err = cli("ask", "--source", "No Such Wire", "--json", "Who mediated?")
+    assert code == 2 and out == ""
+    assert err.startswith("error: unknown source 'No Such Wire'; the index holds: Agency, ")
+    code, out, _ = cli("ask", "--source", "agency", "--json", "Who mediated?")  # any case, the stored spelling
+    assert code == 0 and json.loads(out)["citations"][0]["sentence"] == MEDIATED
 
+    # A refusal under filters names them.
     code, out, _ = cli("ask", "--until", "2026-01-01", "Who mediated?")
-    assert code == 0 and out.startswith(NOT_FOUND) and "geneva-peace-talks" not in out
+    assert code == 0 and "geneva-peace-talks" not in out
+    assert out.startswith("No article matching the filters (until 2026-01-01) answers this question.")
+
+    # A reversed range names both options, before any model loads.
+    code, out, err = cli("ask", "--since", "2026-03-05", "--until", "2026-03-01", "Who mediated?")
+    assert code == 2 and out == ""
+    assert err.startswith("error: --since 2026-03-05 is after --until 2026-03-01")
 
     code, out, err = cli("ask", "--since", "not-a-date", "Who mediated?")
     assert code == 2 and out == ""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
 
 from assistant.answering.short_answers import extract
 from assistant.retrieval.question import Question
-from assistant.schema import Answer, Citation, Passage
+from assistant.schema import Answer, Citation, Passage, SearchFilters
 
 REFUSAL_TEXT = "I couldn't find that in the indexed articles."
 # A further sentence is cited only when it scores close to the best one.
@@ -73,6 +74,17 @@ class Answerer(ABC):
     @abstractmethod
     def _rank(self, question: Question, passages: list[Passage]) -> Ranking:
         """Reorder (and rescore) non-empty candidates."""
+
+
+def filtered_refusal(filters: SearchFilters, had_candidates: bool, as_of: date | None = None) -> str:
+    """The refusal under the caller's filters, naming them: a search the filters emptied must not read
+    like a question the articles can't answer. `had_candidates`: some sentence passed the filters."""
+    described = filters.describe()
+    if had_candidates:
+        return f"No article matching the filters ({described}) answers this question."
+    day = as_of.isoformat() if as_of else None
+    dated = f" dated on or before {day}" if day and not (filters.date_to and filters.date_to <= day) else ""
+    return f"No indexed article{dated} matches the filters ({described}), so there is nothing to answer from."
 
 
 def _citation(number: int, passage: Passage) -> Citation:

@@ -138,6 +138,8 @@ class AppClient:
             standalone_question=data.get("standalone_question"),
             as_of=data.get("as_of"),
             reported=data.get("reported"),
+            leaned_on=data.get("leaned_on"),
+            filters_applied=data.get("filters_applied"),
         )
 
     # --- transport ----------------------------------------------------------------

@@ -22,8 +22,12 @@ def test_ask_round_trip(client):
 def test_follow_up_and_filters_round_trip(client):
     result = client.predict(question="Who mediated them?", history=["Where were the talks held?"], api_name="/ask")
     assert "talks" in result["standalone_question"]
-    filtered = client.predict(question="Who mediated?", sources=["No Such Paper"], api_name="/ask")
-    assert filtered["refused"]
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="unknown source 'No Such Paper'; the index holds: Agency"):
+        client.predict(question="Who mediated?", sources=["No Such Paper"], api_name="/ask")
+    filtered = client.predict(question="Who mediated?", sources=["Agency"], date_from="2026-03-01", api_name="/ask")
+    assert filtered["refused"] and filtered["filters_applied"] == "source: Agency; from 2026-03-01"
 
 
 def test_bad_question_is_a_readable_error(client):

@@ -60,12 +60,10 @@ def test_follow_up_uses_history(api):
 
 
 def test_filters_restrict_sources_and_dates(api):
-    other_source = api.post(
-        "/api/ask", json={"question": "Who mediated?", "filters": {"sources": ["No Such Paper"]}}
-    ).json()
-    assert other_source["refused"] and other_source["nearest"] == []
+    other_source = api.post("/api/ask", json={"question": "Who mediated?", "filters": {"sources": ["No Such Paper"]}})
+    assert other_source.status_code == 422 and "unknown source" in other_source.json()["detail"]
     too_early = api.post("/api/ask", json={"question": "Who mediated?", "filters": {"date_to": "2001-01-01"}}).json()
-    assert too_early["refused"]
+    assert too_early["refused"] and too_early["nearest"] == [] and "until 2001-01-01" in too_early["answer"]
     in_range = api.post(
         "/api/ask",
         json={"question": "Who mediated?", "filters": {"sources": ["Agency"], "date_from": "2026-02-01"}},

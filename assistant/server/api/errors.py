@@ -17,6 +17,7 @@ from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
     EmptyIndexError,
+    FilterError,
     IndexBusyError,
     IndexUnavailableError,
     InvalidQuestionError,
@@ -47,6 +48,7 @@ STATUS_OF_ERROR = (
     (UnsupportedFileTypeError, 415),
     (UploadError, 400),
     (InvalidQuestionError, 422),
+    (FilterError, 422),  # a reversed date range, a source the index does not hold: the message names them
     (ArticleNotFoundError, 404),
     (EmptyIndexError, 409),
     (IndexBusyError, 409),

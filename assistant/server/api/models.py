@@ -44,11 +44,32 @@ class ErrorBody(BaseModel):
 
 
 class Filters(_Strict):
-    sources: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    """Restrict the answer to some articles; every filter given must hold. A reversed date range or a
+    source the index does not hold is a 422 naming it, never a silent empty search."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"sources": ["Agency"], "date_from": "2026-01-01", "date_to": "2026-03-31"},
+                {"article_ids": ["geneva-peace-talks"]},
+            ]
+        },
+    )
+
+    sources: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="only articles from these sources (matched ignoring case; an unknown one is a 422 that lists "
+        "the index's sources)",
+    )
+    date_from: dt.date | None = Field(None, description="only articles dated on or after this day (inclusive)")
+    date_to: dt.date | None = Field(None, description="only articles dated on or before this day (inclusive)")
     article_ids: list[Annotated[str, Field(max_length=500)]] = Field(
-        default_factory=list, max_length=100, description="only these articles (e.g. to ask about one story)"
+        default_factory=list,
+        max_length=100,
+        description="only these articles, by id as GET /api/articles lists them (e.g. to ask about one story); "
+        "ids that are not indexed match nothing",
     )
 
     def to_search_filters(self) -> SearchFilters:
@@ -103,6 +124,7 @@ class AskRequest(_AsOf):
                 {"question": "Who mediated?"},
                 {"question": "Who mediated them?", "history": ["Where were the talks held?"]},
                 {"question": "Who mediated?", "filters": {"sources": ["Agency"], "date_from": "2026-01-01"}},
+                {"question": "Who mediated?", "filters": {"article_ids": ["geneva-peace-talks"]}},
             ]
         },
     )
@@ -202,7 +224,20 @@ class CitationOut(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
-    standalone_question: str | None
+    standalone_question: str | None = Field(
+        description='A follow-up rewritten to stand alone, as it was understood ("How long did the talks last on '
+        'Tuesday?"); null when the question stands alone or no safe rewrite exists (see leaned_on).'
+    )
+    leaned_on: str | None = Field(
+        None,
+        description="A follow-up: the earlier question (as asked) it was resolved against; null when the question "
+        'was read on its own. Shown as "Follow-up to: ..." when standalone_question is null.',
+    )
+    filters_applied: str | None = Field(
+        None,
+        description='The request\'s filters in words ("sources: Agency; from 2026-03-01"); null when none. A refusal '
+        "under filters names them in its text too.",
+    )
     answer: str
     short_answer: str | None
     refused: bool
@@ -295,6 +330,8 @@ def ask_response(answer: Answer) -> AskResponse:
     return AskResponse(
         question=answer.question,
         standalone_question=answer.standalone_question,
+        leaned_on=answer.leaned_on,
+        filters_applied=answer.filters_applied,
         answer=answer.text,
         short_answer=answer.short_answer,
         refused=answer.refused,
