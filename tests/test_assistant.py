@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -127,9 +128,11 @@ def test_bad_files_are_reported_and_the_rest_ingested(tmp_path, make_assistant):
     )
     assistant = make_assistant("inbox")
     report = assistant.ingest([folder])
-    assert len(report.added) == 2 and len(report.skipped) == 3
-    assert {reason.split(" ")[0] for _, reason in report.skipped} == {"binary", "not", "empty"}
+    assert len(report.added) == 3 and len(report.skipped) == 2
+    assert {reason.split(" ")[0] for _, reason in report.skipped} == {"binary", "empty"}
     assert any("removed 1" in message for _, message in report.cleaned)
+    assert ("latin1.txt", "read as ISO-8859-1 (not UTF-8)") in [(Path(o).name, m) for o, m in report.cleaned]
+    assert "Café owners protested." in [p.sentence for p in assistant.retrieve("Café owners", k=3)]
     answer = assistant.ask("When did the harbour bridge reopen?")
     assert "Monday" in answer.citations[0].sentence
     assert all("alert" not in p.sentence for p in assistant.retrieve("mayor resigned", k=5))

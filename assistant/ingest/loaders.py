@@ -10,6 +10,11 @@ JSON-like records, so the limits below hold for all of them. Files are read with
 (a gzip bomb stops at the cap), .jsonl is read line by line, JSON is checked for depth and
 size before it is parsed, and one file yields at most MAX_REASONS_PER_FILE skip reasons
 and notes, then one line counting the rest.
+
+Files read whole (.txt .md .html .json) are UTF-8, or else read in the encoding
+`encodings.decode_document` detects (a note names it); .jsonl lines must be UTF-8. Plain
+text and markdown carry their own metadata: front matter, a headline line (.txt), a
+dateline (`text_metadata.py`; the rules are in docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from assistant.dates import check_date, parse_date
+from assistant.ingest.encodings import Decoded, decode_document
+from assistant.ingest.text_metadata import read_front_matter, read_text_metadata
 from assistant.schema import Article, IngestReport
 
 __all__ = [
@@ -387,13 +395,10 @@ def _read_bytes(path: Path, budget: _Budget) -> bytes:
         return _open(path, MAX_DOCUMENT_BYTES, stack, budget).read()
 
 
-def _decode(data: bytes, origin: str) -> str | Skipped:
-    if b"\x00" in data[:_HEAD_BYTES]:
-        return Skipped(origin, "binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Skipped(origin, f"not valid UTF-8 (bad byte at offset {exc.start})")
+def _decode(data: bytes, origin: str) -> Decoded | Skipped:
+    """UTF-8 (BOM or not), else the encoding detected; binary and undecodable files skipped (encodings.py)."""
+    decoded = decode_document(data)
+    return Skipped(origin, decoded) if isinstance(decoded, str) else decoded
 
 
 def _load_file(path: Path, budget: _Budget) -> Iterator[LoadItem]:
@@ -405,14 +410,26 @@ def _load_file(path: Path, budget: _Budget) -> Iterator[LoadItem]:
     decoded = _decode(_read_bytes(path, budget), origin)
     if isinstance(decoded, Skipped):
         yield decoded
-    elif kind == ".json":
-        yield from _from_json_text(decoded, origin, path)
+        return
+    if decoded.note:
+        yield Note(origin, decoded.note)
+    if kind == ".json":
+        yield from _from_json_text(decoded.text, origin, path)
     elif kind in (".html", ".htm"):
-        yield from _from_html(decoded, origin, path)
+        yield from _from_html(decoded.text, origin, path)
     elif kind in (".md", ".markdown"):
-        yield from _from_markdown(decoded, origin, path)
+        yield from _from_markdown(decoded.text, origin, path)
     else:
-        yield from _finish(path.stem.replace("_", " ").replace("-", " "), decoded, {}, origin, path)
+        yield from _from_plain_text(decoded.text, origin, path)
+
+
+def _from_plain_text(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
+    """Front matter, a headline line and a dateline give the metadata (text_metadata.py); else the file name is the title."""
+    found = read_text_metadata(text, date.today())
+    yield from (Note(origin, note) for note in found.notes)
+    record = found.fields()
+    title = record.pop("title", None) or path.stem.replace("_", " ").replace("-", " ")
+    yield from _finish(title, found.text, record, origin, path, is_record=False)
 
 
 def _from_jsonl(path: Path, origin: str, budget: _Budget) -> Iterator[LoadItem]:
@@ -757,13 +774,17 @@ def _block_text(root: Any, skip: frozenset[int] = frozenset()) -> str:
 
 
 def _from_markdown(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
+    """Front matter and a dateline are read as in .txt files; the title is front matter's, else the first `# heading`."""
     from markdown_it import MarkdownIt
 
     if len(text) > MAX_MARKDOWN_CHARS:
         yield Skipped(origin, f"markdown longer than {MAX_MARKDOWN_CHARS:,} characters")
         return
+    front = read_front_matter(text)  # the dateline is read from the rendered text, below
+    text = front.text
+    record = dict(front.explicit)
     heading = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
-    title = heading.group(1).strip() if heading else path.stem
+    title = record.pop("title", None) or (heading.group(1).strip() if heading else path.stem)
     parsed = _soup(MarkdownIt().render(text), origin, markdown=True)
     if isinstance(parsed, Skipped):
         yield parsed
@@ -772,7 +793,9 @@ def _from_markdown(text: str, origin: str, path: Path) -> Iterator[LoadItem]:
     yield from _unsafe_notes(soup, unclosed, origin)
     first_h1 = _first(soup, "h1") if heading else None
     skip = frozenset({id(first_h1)} if first_h1 else ())
-    yield from _finish(title, _block_text(soup, skip), {}, origin, path)
+    found = read_text_metadata(_block_text(soup, skip), date.today(), headline=False, front_matter=False)
+    yield from (Note(origin, note) for note in (*front.notes, *found.notes))
+    yield from _finish(title, found.text, {**found.inferred, **record}, origin, path, is_record=False)
 
 
 # --- one article, with the limits of every entry point ---------------------------------------
@@ -824,7 +847,12 @@ def _strip_controls(value: str) -> str:
     return _CONTROL_NOT_SPACE.sub("", value).translate({9: " ", 10: " ", 13: " "})
 
 
-def _finish(title: Any, text: str, record: dict[str, Any], origin: str, path: Path) -> Iterator[LoadItem]:
+def _finish(
+    title: Any, text: str, record: dict[str, Any], origin: str, path: Path, is_record: bool | None = None
+) -> Iterator[LoadItem]:
+    """One article with every limit applied. `record` holds metadata fields (a JSON record, or what a
+    text file's front matter and dateline said); `is_record` False: a one-article file, whose id comes
+    from its path (default: whether `record` has anything)."""
     clean = normalise_text(text)
     if not clean:
         yield Skipped(origin, "empty article (no text)")
@@ -867,7 +895,8 @@ def _finish(title: Any, text: str, record: dict[str, Any], origin: str, path: Pa
     day, why = check_date(raw_date)
     if why:
         notes.append(Note(origin, f"date {_brief(raw_date, 40)} is not a valid date ({why}); stored without a date"))
-    article_id = _article_id(record, url, clean, path, origin, is_record=bool(record))
+    is_record = bool(record) if is_record is None else is_record
+    article_id = _article_id(record, url, clean, path, origin, is_record=is_record)
     if isinstance(article_id, Skipped):
         yield article_id
         return
@@ -885,7 +914,8 @@ def _finish(title: Any, text: str, record: dict[str, Any], origin: str, path: Pa
 
 
 def _article_id(record: dict[str, Any], url: str, text: str, path: Path, origin: str, is_record: bool) -> str | Skipped:
-    """User id, else url, else file path (one-article files), else a hash of the text."""
+    """User id, else file path (one-article files, whatever url their front matter gives), else url, else a
+    hash of the text."""
     user_id = record.get("id")
     if user_id is not None:
         if isinstance(user_id, (dict, list, tuple, set)):
@@ -902,10 +932,10 @@ def _article_id(record: dict[str, Any], url: str, text: str, path: Path, origin:
             if _SURROGATE.search(given):
                 return Skipped(origin, "id is not valid Unicode (lone surrogate)")
             return given
-    if url:
-        return f"url-{short_hash(url)}"
     if not is_record:
         return f"{slugify(path.name.split('.')[0])}-{short_hash(str(path.resolve()), 8)}"
+    if url:
+        return f"url-{short_hash(url)}"
     return f"text-{short_hash(text, 16)}"
 
 

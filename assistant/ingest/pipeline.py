@@ -5,12 +5,21 @@ then writes new and changed ones in batches so embedding runs at full batch size
 Three stages overlap, one thread each: while batch n is encoded (main thread),
 batch n+1 is checked and split into sentences (preparer) and batch n-1 is written
 to Chroma and SQLite (writer), so the encoder rarely waits on anything else.
+
+Progress: a terminal bar (tqdm, `progress=True`), or a callback `on_progress(done, total)`
+for front ends that draw their own (the browser UI). The callback counts the input's
+articles: `total` is known before the first write (files are loaded once to count them,
+which costs far less than embedding), and every article read is counted once it is
+decided, whatever the outcome (added, updated, unchanged, skipped); so is every entry the
+loaders skip (a record with no text, a file that is not text). It is called in the calling
+thread only, first with (0, total), never going back, last with (total, total).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +30,9 @@ from assistant.ingest.loaders import Note, Skipped, content_hash, load_articles,
 from assistant.ingest.minhash import signature
 from assistant.ingest.sentences import sentence_window, split_sentences
 from assistant.schema import Article, IngestReport, PreparedArticle
+
+ProgressCallback = Callable[[int, int], None]
+"""on_progress(articles_done, articles_total): see the module docstring."""
 
 
 class PendingWrite(Protocol):
@@ -40,6 +52,44 @@ class IndexWriter(Protocol):
     def embed(self, batch: list[PreparedArticle]) -> np.ndarray: ...
 
 
+def count_items(paths: Iterable[str | Path]) -> int:
+    """How many articles and skip entries `load_articles(paths)` yields: the `total` of a progress callback."""
+    return sum(1 for item in load_articles(paths) if not isinstance(item, Note))
+
+
+class _Progress:
+    """Articles decided so far, counted from any thread, reported to the callback from the calling one."""
+
+    REPORTS = 200  # at most about this many calls per run, however many articles
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = 0
+        self.reported = -1
+        self.step = max(1, total // self.REPORTS)
+        self._lock = threading.Lock()
+
+    def advance(self, count: int = 1) -> None:
+        with self._lock:
+            self.done += count
+
+    def report(self) -> None:
+        """Call back if enough was decided since the last call (the first call always happens)."""
+        if self.callback is None:
+            return
+        done = min(self.done, self.total)  # a file that grew since it was counted never passes the total
+        if self.reported < 0 or done >= self.reported + self.step or (done == self.total and done > self.reported):
+            self.reported = done
+            self.callback(done, self.total)
+
+    def finish(self) -> None:
+        """The last call: (total, total), even when fewer were read than counted (a file changed)."""
+        if self.callback is not None and self.reported != self.total:
+            self.reported = self.total
+            self.callback(self.total, self.total)
+
+
 def prepare(article: Article, window_size: int, signatures: bool = True) -> PreparedArticle:
     """Split an article into sentences and the context window of each, and (`signatures`) take its MinHash."""
     sentences = split_sentences(article.text)
@@ -51,6 +101,8 @@ def prepare(article: Article, window_size: int, signatures: bool = True) -> Prep
 class Ingestor:
     """Feeds articles into an index; one instance per ingest run."""
 
+    ProgressCallback = ProgressCallback  # on_progress(articles_done, articles_total), as `Ingestor.ProgressCallback`
+
     def __init__(
         self,
         index: IndexWriter,
@@ -58,23 +110,42 @@ class Ingestor:
         batch_articles: int = 64,
         progress: bool = True,
         signatures: bool = True,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
-        """`signatures=False` leaves the MinHash of each article to be computed when first needed."""
+        """`signatures=False` leaves the MinHash of each article to be computed when first needed.
+
+        `on_progress(articles_done, articles_total)` replaces the terminal bar (`progress` is then
+        ignored): see the module docstring.
+        """
         self.index = index
         self.signatures = signatures
         self.window_size = window_size
         self.batch_articles = batch_articles
-        self.progress = progress
+        self.progress = progress and on_progress is None
+        self.on_progress = on_progress
+        self._counter = _Progress(None, 0)
         self._preparer: ThreadPoolExecutor | None = None  # one of each per run, see _run
         self._writer: ThreadPoolExecutor | None = None
         self._queued: Future[tuple[PendingWrite | None, set[str]]] | None = None  # being split
         self._in_flight: Future[None] | None = None  # being stored
 
     def ingest_paths(self, paths: Iterable[str | Path]) -> IngestReport:
-        return self._run(load_articles(paths))
+        return self.ingest(paths, [])
 
     def ingest_articles(self, articles: Iterable[Article]) -> IngestReport:
-        return self._run(articles)
+        return self.ingest([], articles)
+
+    def ingest(self, paths: Iterable[str | Path], articles: Iterable[Article] = ()) -> IngestReport:
+        """Files and folders, then Article objects: two runs (as two calls would be), one progress count."""
+        paths, articles = list(paths), list(articles)
+        total = (count_items(paths) if paths and self.on_progress is not None else 0) + len(articles)
+        self._counter = _Progress(self.on_progress, total)
+        self._counter.report()
+        report = self._run(load_articles(paths)) if paths else IngestReport()
+        if articles:
+            report.merge(self._run(articles))
+        self._counter.finish()
+        return report
 
     def _run(self, items: Iterable[Article | Skipped | Note]) -> IngestReport:
         from tqdm.auto import tqdm
@@ -90,11 +161,16 @@ class Ingestor:
         try:
             for item in items:
                 if report_skip_or_note(report, item):
+                    if isinstance(item, Skipped):
+                        self._counter.advance()
+                        self._counter.report()
                     continue
                 bar.update(1)
                 reason = self._duplicate_reason(item, seen_ids, seen_hashes)
                 if reason:
                     report.skip(item.origin or item.id, reason)
+                    self._counter.advance()
+                    self._counter.report()
                     continue
                 pending.append(item)
                 if len(pending) >= self.batch_articles:
@@ -104,6 +180,7 @@ class Ingestor:
             self._submit(pending, report)
             self._submit([], report)  # pushes the last batch through encoding
             self._wait_for_writer()
+            self._counter.report()
         finally:
             self._preparer.shutdown(wait=True, cancel_futures=True)
             self._writer.shutdown(wait=True)  # a batch being stored is finished, never cut off
@@ -133,14 +210,18 @@ class Ingestor:
             return
         pending, updated = previous.result()
         if pending is None:
+            self._counter.report()  # a batch with nothing to write: all decided
             return
+        self._counter.report()  # what the preparer decided without writing (unchanged, twins)
         vectors = self.index.embed(pending.batch)
         self._wait_for_writer()
+        self._counter.report()  # the batch before this one is stored
 
         def store() -> None:
             report.sentences_indexed += pending.commit(vectors)
             for item in pending.batch:
                 (report.updated if item.article.id in updated else report.added).append(item.article.id)
+            self._counter.advance(len(pending.batch))
 
         self._in_flight = self._writer.submit(store)
 
@@ -167,6 +248,7 @@ class Ingestor:
             if previous is not None:
                 updated.add(article.id)
             to_write.append(prepared)
+        self._counter.advance(len(articles) - len(to_write))  # decided here; the rest once stored
         # here, off the encoder's path, but before anything of the batch is written
         return (self.index.begin(to_write) if to_write else None), updated
 

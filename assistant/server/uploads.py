@@ -14,6 +14,8 @@ of adding a twin.
   (skipped: bad JSON, a bomb, empty) is removed, and the earlier version it replaced,
   if any, is put back.
 - Reports name files, never server paths.
+- `on_progress(articles_done, articles_total)` counts the upload's articles, never going back,
+  even when the request falls back to one file at a time (docs/ingest.md, "Progress").
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ import traceback
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError, UnsupportedFileTypeError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
+from assistant.ingest.pipeline import ProgressCallback, count_items
 from assistant.schema import IngestReport
 from assistant.store.layout import store_folder
 
@@ -192,18 +196,60 @@ def _index_lock(index_path: Path) -> threading.Lock:
         return _LOCKS.setdefault(key, threading.Lock())
 
 
-def _ingest_each_alone(assistant: Assistant, paths: list[Path], progress: bool) -> IngestReport:
-    """Ingest file by file, so one file the loaders cannot handle is a skip, not the end of the request."""
+def _ingest_each_alone(
+    assistant: Assistant, paths: list[Path], progress: bool, on_progress: ProgressCallback | None = None
+) -> IngestReport:
+    """Ingest file by file, so one file the loaders cannot handle is a skip, not the end of the request.
+
+    `on_progress` goes on counting over all the files: each file's articles are counted first (a file
+    whose loading fails counts as one), so the total is known before the first file is ingested.
+    """
     report = IngestReport()
-    for path in paths:
+    sizes = [_count_or_one(p) for p in paths] if on_progress is not None else [0] * len(paths)
+    counter = _FileByFile(on_progress, sizes)
+    for number, path in enumerate(paths):
         try:
-            report.merge(assistant.ingest([path], progress=progress))
+            step = partial(counter.within, number) if on_progress is not None else None
+            report.merge(assistant.ingest([path], progress=progress, on_progress=step))
         except AssistantError:
             raise
         except Exception as exc:  # a loader fault on this one file
             traceback.print_exc(file=sys.stderr)
             report.skipped.append((str(path), f"could not be read ({type(exc).__name__})"))
+        counter.within(number, counter.sizes[number], counter.sizes[number])  # this file is done
     return report
+
+
+def _count_or_one(path: Path) -> int:
+    try:
+        return count_items([path])
+    except Exception:  # the loader fault that made the request go file by file: one skip
+        return 1
+
+
+@dataclass
+class _FileByFile:
+    """One progress count over files ingested one at a time: each file's (done, total) shifted by the files before."""
+
+    callback: ProgressCallback | None
+    sizes: list[int]
+
+    def within(self, number: int, done: int, _total: int) -> None:
+        if self.callback is not None:
+            self.callback(sum(self.sizes[:number]) + min(done, self.sizes[number]), sum(self.sizes))
+
+
+@dataclass
+class _NeverBack:
+    """Passes on progress that moved forward only: a request that falls back to file by file counts again from 0."""
+
+    callback: ProgressCallback
+    done: int = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if done > self.done:
+            self.done = done
+            self.callback(done, total)
 
 
 def _source_file(origin: str) -> str:
@@ -226,23 +272,31 @@ def files_with_articles(assistant: Assistant, report: IngestReport, paths: list[
     return found
 
 
-def store_and_ingest(assistant: Assistant, files: list[tuple[str, bytes]], progress: bool = False) -> IngestReport:
+def store_and_ingest(
+    assistant: Assistant,
+    files: list[tuple[str, bytes]],
+    progress: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
     """Store uploaded files, ingest them, keep only those that produced an article; a report by file name.
 
     One request at a time per index, so two uploads of one name can't undo each other's files.
+    `on_progress(articles_done, articles_total)` counts the upload's articles (Assistant.ingest): called
+    in this thread, first (0, total), never going back, last (total, total); no terminal bar with it.
     """
     index_path = store_folder(assistant.settings)  # a Chroma server's uploads live apart from the embedded index's
+    on_progress = _NeverBack(on_progress) if on_progress is not None else None
     with _index_lock(index_path):
         stored = store_uploads(index_path, files, assistant.settings.max_upload_bytes)
         kept: set[Path] = set()
         try:
             try:
-                report = assistant.ingest(stored.paths, progress=progress)
+                report = assistant.ingest(stored.paths, progress=progress, on_progress=on_progress)
             except AssistantError:
                 raise
             except Exception:  # a loader fault: try each file alone, so the good ones still go in
                 traceback.print_exc(file=sys.stderr)
-                report = _ingest_each_alone(assistant, stored.paths, progress)
+                report = _ingest_each_alone(assistant, stored.paths, progress, on_progress)
             kept = files_with_articles(assistant, report, stored.paths)
         finally:
             stored.finish(kept)

@@ -48,15 +48,17 @@ def test_html_scripts_are_removed_and_reported(tmp_path):
 def test_bad_files_are_skipped_with_reasons_and_others_still_load(tmp_path):
     (tmp_path / "good.txt").write_text("A perfectly fine article.")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01\x02")
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9 society".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 society".encode("latin-1"))  # read as ISO-8859-1, with a note
+    (tmp_path / "junk.txt").write_bytes(bytes(range(1, 256)) * 4)  # no NUL byte, and text in no encoding
     (tmp_path / "empty.md").write_text("   \n\n")
     (tmp_path / "broken.json").write_text("{not json")
     (tmp_path / "notes.docx").write_bytes(b"PK")
     articles, skipped, _ = _load([tmp_path, tmp_path / "missing.txt"])
-    assert [a.text for a in articles] == ["A perfectly fine article."]
+    assert [a.text for a in articles] == ["A perfectly fine article.", "café society"]
     reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in skipped}
     assert "binary" in reasons["binary.txt"]
-    assert "UTF-8" in reasons["latin1.txt"]
+    assert "latin1.txt" not in reasons
+    assert reasons["junk.txt"].startswith("not text: not valid UTF-8 (bad byte at offset 127)")
     assert "empty" in reasons["empty.md"]
     assert "malformed JSON" in reasons["broken.json"]
     assert "unsupported" in reasons["notes.docx"]
