@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "BasicAuthMiddleware", "create_app", "is_loopback", "serve"]
 
-# Clicking a [n] link in an answer opens that citation in the sources panel (and any folded parent).
+# The page's own script (everything it shows is built with textContent, never from HTML strings):
+# - a [n] link in an answer opens that citation in the sources panel (and any folded parent);
+# - "Open whole article" (a citation) or a Corpus row opens the article in a dialog, fetched from
+#   /api/articles/{id}, the cited sentence highlighted and scrolled into view;
+# - the chat's Copy button copies the answer as clean text with its numbered sources;
+# - an exported conversation is saved as a Markdown file.
 HEAD = """
 <script>
 (() => {
@@ -31,12 +36,128 @@ HEAD = """
     target.classList.add('nqa-active');
     target.scrollIntoView({ block: 'nearest' });
   }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function articleDialog() {
+    let dialog = document.getElementById('nqa-article');
+    if (dialog) return dialog;
+    dialog = element('dialog', 'nqa-article');
+    dialog.id = 'nqa-article';
+    dialog.setAttribute('aria-labelledby', 'nqa-article-title');
+    const close = element('button', 'nqa-article-close', 'Close');
+    close.type = 'button';
+    close.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('click', (event) => { if (event.target === dialog) dialog.close(); });
+    dialog.append(close, element('div', 'nqa-article-body'));
+    document.body.append(dialog);
+    return dialog;
+  }
+
+  function articleBody(article, start, end) {
+    const body = element('article');
+    const title = element('h2', null, article.title || article.id);
+    title.id = 'nqa-article-title';
+    const meta = [article.date, article.source, article.id].filter(Boolean).join(' · ');
+    body.append(title, element('p', 'nqa-meta', meta));
+    if (article.url && /^https?:\\/\\//i.test(article.url)) {
+      const link = element('a', null, article.url);
+      link.href = article.url; link.target = '_blank'; link.rel = 'noopener noreferrer nofollow';
+      const line = element('p', 'nqa-meta'); line.append(link); body.append(line);
+    }
+    const text = article.text || '';
+    const cited = Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start && end <= text.length;
+    let offset = 0;
+    for (const paragraph of text.split('\\n')) {
+      const from = offset, to = offset + paragraph.length;
+      offset = to + 1;
+      if (!paragraph.trim()) continue;
+      const p = element('p');
+      if (cited && start < to && end > from) {
+        const a = Math.max(start, from) - from, b = Math.min(end, to) - from;
+        p.append(paragraph.slice(0, a), element('mark', 'nqa-cited', paragraph.slice(a, b)), paragraph.slice(b));
+      } else {
+        p.textContent = paragraph;
+      }
+      body.append(p);
+    }
+    return body;
+  }
+
+  window.nqaOpenArticle = async (id, start, end) => {
+    if (!id) return;
+    const dialog = articleDialog();
+    const holder = dialog.querySelector('.nqa-article-body');
+    holder.replaceChildren(element('p', 'nqa-meta', 'Loading…'));
+    if (!dialog.open) dialog.showModal();
+    try {
+      const response = await fetch('/api/articles/' + encodeURIComponent(id), { credentials: 'same-origin' });
+      const data = await response.json();
+      if (!response.ok) throw new Error(data.detail || response.statusText);
+      holder.replaceChildren(articleBody(data, start, end));
+      const mark = holder.querySelector('mark.nqa-cited');
+      (mark || holder).scrollIntoView({ block: 'center' });
+    } catch (error) {
+      holder.replaceChildren(element('p', 'nqa-meta', 'Could not open the article: ' + error.message));
+    }
+  };
+
+  window.nqaDownload = (text) => {
+    if (!text) return;
+    const blob = new Blob([text], { type: 'text/markdown;charset=utf-8' });
+    const link = element('a');
+    link.href = URL.createObjectURL(blob);
+    const first = (text.split('\\n')[0] || '').replace(/^#\\s*/, '').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 50);
+    link.download = 'conversation-' + (first.replace(/^-+|-+$/g, '') || 'export').toLowerCase() + '.md';
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  };
+
+  function copyTextOf(message) {
+    const cite = message.querySelector('a[href^="#cite-"]');
+    if (cite) {
+      const turn = cite.getAttribute('href').split('-')[1];
+      const template = document.querySelector('#nqa-sources template.nqa-copy[data-turn="' + turn + '"]');
+      if (template) return template.content.textContent;
+    }
+    return message.innerText.trim();
+  }
+
   document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    openCitation(link.getAttribute('href').slice(1), 0);
+    const target = event.target;
+    if (!target.closest) return;
+    const link = target.closest('a[href^="#cite-"]');
+    if (link) {
+      event.preventDefault();
+      event.stopPropagation();
+      openCitation(link.getAttribute('href').slice(1), 0);
+      return;
+    }
+    const opener = target.closest('button.nqa-open-article');
+    if (opener) {
+      event.preventDefault();
+      const start = parseInt(opener.dataset.start, 10), end = parseInt(opener.dataset.end, 10);
+      window.nqaOpenArticle(opener.dataset.article, start, end);
+      return;
+    }
+    const copy = target.closest('#nqa-chat button[aria-label="Copy message"], #nqa-chat button[title="Copy message"]');
+    if (copy) {
+      const buttons = copy.closest('.message-buttons');  // the row of buttons follows its message
+      const row = copy.closest('.message-row') || (buttons && buttons.previousElementSibling);
+      const message = row && (row.querySelector('[data-testid="bot"]') || row.querySelector('[data-testid="user"]'));
+      if (!message) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const text = copyTextOf(message);
+      if (navigator.clipboard) navigator.clipboard.writeText(text);
+      copy.classList.add('nqa-copied');
+      setTimeout(() => copy.classList.remove('nqa-copied'), 1500);
+    }
   }, true);
 })();
 </script>
@@ -48,11 +169,26 @@ CSS = """
 .nqa-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .4em .6em; margin: .4em 0; }
 .nqa-source summary { cursor: pointer; }
 .nqa-source.nqa-active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.nqa-context { white-space: pre-line; }
 .nqa-cited { background: #fde68a; color: #111; padding: 0 .1em; }
 .nqa-meta { font-size: .85em; opacity: .75; }
 .nqa-nearest { border: 1px dashed var(--border-color-primary); border-radius: 6px; padding: .4em .6em; }
 .nqa-nearest h4 { margin: 0 0 .3em; }
 .nqa-damaged { border: 2px solid #b91c1c; background: #fef2f2; color: #7f1d1d; border-radius: 6px; padding: .6em .8em; }
+.nqa-overview { padding: .4em .2em; }
+.nqa-links { text-align: right; }
+.nqa-chips { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; }
+.nqa-chip { border: 1px solid var(--color-accent); border-radius: 999px; padding: .05em .6em; font-size: .85em; }
+.nqa-open-article { font-size: .85em; text-decoration: underline; background: none; border: 0; padding: 0;
+  cursor: pointer; color: var(--link-text-color, var(--color-accent)); }
+dialog.nqa-article { width: min(760px, 94vw); max-height: 86vh; overflow: auto; border-radius: 8px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); padding: 1em 1.4em; }
+dialog.nqa-article::backdrop { background: rgba(0, 0, 0, .45); }
+.nqa-article-close { float: right; }
+#nqa-articles th { white-space: nowrap; }
+#nqa-examples button { white-space: normal; text-align: left; max-width: 100%; }
+.nqa-article-close { position: sticky; top: 0; }
 """
 
 
@@ -147,7 +283,7 @@ def create_app(assistant: Assistant, auth: tuple[str, str] | None = None) -> Fas
             css=CSS,
             head=HEAD,
             max_file_size=assistant.settings.max_upload_bytes,
-            footer_links=["api"],
+            footer_links=[],  # the page links /docs itself (Gradio's "Use via API" is another page)
             mcp_server=False,
             ssr_mode=False,
             blocked_paths=files.blocked_paths(),

@@ -11,9 +11,13 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from assistant.schema import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    from assistant.server.overview import CorpusOverview
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 CONTEXT_CHARS = 400  # at most this much of the paragraph on each side of a cited sentence
@@ -67,10 +71,18 @@ class Context:
 
 
 def paragraph_context(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> Context:
-    """The cited span with the rest of its paragraph (one line of the article), trimmed to `limit`."""
+    """The cited span with the rest of its paragraph, trimmed to `limit`.
+
+    Where the sentence is a paragraph of its own (wire copy often is), the paragraphs before
+    and after it stand in, so the reader still sees its neighbours.
+    """
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
     para_end = len(text) if para_end == -1 else para_end
+    if not text[para_start:start].strip():
+        para_start = _neighbour_start(text, para_start)
+    if not text[end:para_end].strip():
+        para_end = _neighbour_end(text, para_end)
     before, after = text[para_start:start], text[end:para_end]
     if len(before) > limit:
         before = "…" + before[-limit:].split(" ", 1)[-1]
@@ -79,16 +91,39 @@ def paragraph_context(text: str, start: int, end: int, limit: int = CONTEXT_CHAR
     return Context(before, text[start:end], after)
 
 
+def _neighbour_start(text: str, para_start: int) -> int:
+    """Start of the nearest non-blank paragraph before `para_start` (or `para_start` when there is none)."""
+    cursor = para_start - 1
+    while cursor > 0:
+        begin = text.rfind("\n", 0, cursor) + 1
+        if text[begin:cursor].strip():
+            return begin
+        cursor = begin - 1
+    return para_start
+
+
+def _neighbour_end(text: str, para_end: int) -> int:
+    """End of the nearest non-blank paragraph after `para_end` (or `para_end` when there is none)."""
+    cursor = para_end + 1
+    while cursor < len(text):
+        finish = text.find("\n", cursor)
+        finish = len(text) if finish == -1 else finish
+        if text[cursor:finish].strip():
+            return finish
+        cursor = finish + 1
+    return para_end
+
+
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The chat message: short answer, cited sentences each followed by a [n] link, or a refusal."""
+    understood = understood_markdown(answer)
     if answer.refused:
-        lines = [f"**Not found.** {escape_markdown(answer.text)}"]
+        lines = [understood] if understood else []
+        lines.append(f"**Not found.** {escape_markdown(answer.text)}")
         if answer.nearest:
             lines.append("The nearest passages are listed under *Sources* — they are **not an answer**.")
         return "\n\n".join(lines)
-    parts = []
-    if answer.standalone_question and answer.standalone_question != answer.question:
-        parts.append(f"*Understood as: {escape_markdown(answer.standalone_question)}*")
+    parts = [understood] if understood else []
     if answer.short_answer:
         parts.append(f"**{escape_markdown(answer.short_answer)}**")
     cited = " ".join(
@@ -110,7 +145,18 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     ]
     if also:
         parts.append(f"*Also reported by: {'; '.join(also)}*")
+    if answer.filters_applied:
+        parts.append(f"*Filters: {escape_markdown(answer.filters_applied)}*")
     return "\n\n".join(parts)
+
+
+def understood_markdown(answer: Answer) -> str:
+    """How a follow-up was read: the readable rewrite, else the earlier question it leaned on; "" otherwise."""
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        return f"*Understood as: {escape_markdown(answer.standalone_question)}*"
+    if answer.leaned_on:
+        return f"*Follow-up to: {escape_markdown(answer.leaned_on)}*"
+    return ""
 
 
 def stream_chunks(message: str, words_per_chunk: int = 4) -> list[str]:
@@ -148,10 +194,20 @@ def _link(url: str) -> str:
     return f'<a href="{escape_html(safe)}" target="_blank" rel="noopener noreferrer nofollow">{escape_html(safe)}</a>'
 
 
+def open_article_button(article_id: str, start: int | None = None, end: int | None = None) -> str:
+    """A button the page script turns into the whole-article view (the cited span highlighted, when given)."""
+    span = f' data-start="{start}" data-end="{end}"' if start is not None and end is not None else ""
+    return (
+        f'<button type="button" class="nqa-open-article" data-article="{escape_html(article_id)}"{span}>'
+        "Open whole article</button>"
+    )
+
+
 def citation_html(citation: Citation, turn: int, article_text: ArticleText, open_: bool = False) -> str:
     meta = [escape_html(citation.article_id), f"sentence {citation.sentence_number}"]
     if citation.url:
         meta.append(_link(citation.url))
+    meta.append(open_article_button(citation.article_id, citation.start, citation.end))
     return (
         f'<details class="nqa-source" id="{citation_anchor(turn, citation.number)}"{" open" if open_ else ""}>'
         f'<summary><span class="nqa-num">[{citation.number}]</span> '
@@ -186,8 +242,15 @@ def nearest_html(passage: Passage) -> str:
 
 
 def turn_html(answer: Answer, turn: int, article_text: ArticleText) -> str:
-    """Sources of one answer: every citation, or the nearest passages of a refusal."""
-    head = f'<div class="nqa-turn" data-turn="{turn}"><p class="nqa-question">Q{turn + 1}: {escape_html(answer.question)}</p>'
+    """Sources of one answer: every citation, or the nearest passages of a refusal.
+
+    It also holds the answer as plain text with its numbered sources (escaped, in a <template>
+    the page never shows): the chat's Copy button copies that, not the message's Markdown.
+    """
+    head = (
+        f'<div class="nqa-turn" data-turn="{turn}"><p class="nqa-question">Q{turn + 1}: {escape_html(answer.question)}</p>'
+        f'<template class="nqa-copy" data-turn="{turn}">{escape_html(answer_plain_text(answer))}</template>'
+    )
     if answer.refused:
         items = "".join(nearest_html(p) for p in answer.nearest) or "<li>No passages came close.</li>"
         body = (
@@ -212,6 +275,46 @@ def sources_panel(answers: Sequence[Answer], article_text: ArticleText) -> str:
     return "".join(parts)
 
 
+def source_line_text(citation: Citation) -> str:
+    """One numbered source as plain text: [n] title — source, date, url (sentence N of article-id)."""
+    details = [x for x in (citation.source, citation.date or "", citation.url) if x]
+    where = f"sentence {citation.sentence_number} of {citation.article_id}"
+    title = citation.title or citation.article_id
+    return f"[{citation.number}] {title}" + (f" — {', '.join(details)}" if details else "") + f" ({where})"
+
+
+def answer_plain_text(answer: Answer) -> str:
+    """An answer as clean text (no Markdown escapes) followed by its numbered sources: what Copy gives."""
+    if answer.refused:
+        return f"Not found. {answer.text}"
+    parts = [answer.short_answer] if answer.short_answer else []
+    parts.append(" ".join(f"{c.sentence} [{c.number}]" for c in answer.citations))
+    if answer.reported:
+        parts.append(f"({answer.reported}, before {answer.as_of})")
+    if answer.filters_applied:
+        parts.append(f"(filters: {answer.filters_applied})")
+    parts.append("Sources:\n" + "\n".join(source_line_text(c) for c in answer.citations))
+    return "\n\n".join(parts)
+
+
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def conversation_markdown(title: str, answers: Sequence[Answer], exported: str) -> str:
+    """A conversation as a Markdown document: each question, its answer and numbered sources.
+
+    The text is the articles' own, kept readable; only what could open an HTML tag is neutralised
+    (`<` before a letter becomes `&lt;`), so the file renders as text in any Markdown viewer.
+    """
+    lines = [f"# {title}", "", f"Exported {exported} from Newsroom QA.", ""]
+    for number, answer in enumerate(answers, start=1):
+        lines += [f"## {number}. {answer.question}", ""]
+        if answer.as_of:
+            lines += [f"*As of {answer.as_of}*", ""]
+        lines += [answer_plain_text(answer).replace("\nSources:\n", "\n**Sources**\n\n").replace("\n[", "\n- ["), ""]
+    return _TAG_LIKE.sub("&lt;", "\n".join(lines).rstrip() + "\n")
+
+
 def report_markdown(report_dict: dict) -> str:
     """An ingest report as Markdown, with file names and reasons escaped."""
     lines = [
@@ -224,3 +327,50 @@ def report_markdown(report_dict: dict) -> str:
     for origin, message in report_dict["cleaned"]:
         lines.append(f"- cleaned {escape_markdown(origin)}: {escape_markdown(message)}")
     return "\n".join(lines)
+
+
+SOURCES_NAMED = 6  # on the first screen; the rest are counted
+
+
+def overview_html(overview: CorpusOverview) -> str:
+    """The first screen's line about the corpus (count, sources, dates, newest), or how to fill an empty index."""
+    if not overview.articles:
+        return (
+            '<div class="nqa-overview nqa-empty"><strong>The index is empty.</strong> Add articles in the '
+            "<em>Corpus</em> tab (upload .txt, .md, .html, .json or .jsonl files, also .gz), or from a terminal: "
+            "<code>assistant ingest PATH</code>. Questions are answered only from the articles added.</div>"
+        )
+    parts = [f"<strong>{overview.articles:,} article{'' if overview.articles == 1 else 's'}</strong> indexed"]
+    if overview.sources:
+        named = ", ".join(escape_html(s) for s in overview.sources[:SOURCES_NAMED])
+        more = len(overview.sources) - SOURCES_NAMED
+        count = len(overview.sources)
+        parts.append(f"{count} source{'' if count == 1 else 's'}: {named}" + (f" and {more} more" if more > 0 else ""))
+    if overview.first_date:
+        span = (
+            overview.first_date
+            if overview.first_date == overview.last_date
+            else f"{overview.first_date} to {overview.last_date}"
+        )
+        parts.append(f"dated {span}")
+    if overview.newest is not None:
+        parts.append(
+            f"newest: <em>{escape_html(overview.newest.title or overview.newest.id)}</em> ({escape_html(overview.newest.date or '')})"
+        )
+    return f'<div class="nqa-overview">{" · ".join(parts)}</div>'
+
+
+def filter_chips_html(sources: Sequence[str], date_from: str | None, date_to: str | None) -> str:
+    """The active filters as chips beside the question box (escaped); empty when none is set."""
+    chips = [f"source: {s}" for s in sources]
+    start, end = (date_from or "").strip(), (date_to or "").strip()
+    if start and end:
+        chips.append(f"dates: {start} to {end}")
+    elif start:
+        chips.append(f"from {start}")
+    elif end:
+        chips.append(f"until {end}")
+    if not chips:
+        return ""
+    items = "".join(f'<span class="nqa-chip">{escape_html(chip)}</span>' for chip in chips)
+    return f'<div class="nqa-chips" aria-label="Active filters"><span class="nqa-meta">Filters on:</span> {items}</div>'

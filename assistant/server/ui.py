@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -18,11 +20,16 @@ from assistant.errors import AssistantError, StoreDamagedError, UploadError, Upl
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.retrieval.question import validate_question
 from assistant.schema import Answer, SearchFilters
+from assistant.server import conversations
 from assistant.server.gradio_files import FOREIGN_FILE, AppFiles
+from assistant.server.overview import ExampleQuestions, corpus_overview, newest_first
 from assistant.server.render import (
     answer_markdown,
+    conversation_markdown,
     escape_markdown,
+    filter_chips_html,
     markdown_code,
+    overview_html,
     report_markdown,
     sources_panel,
     stream_chunks,
@@ -30,8 +37,9 @@ from assistant.server.render import (
 from assistant.server.uploads import store_and_ingest
 
 STREAM_PAUSE_S = 0.03  # between streamed chunks of an answer
-TABLE_HEADERS = ["id", "title", "date", "source", "sentences"]
-TABLE_ROWS_SHOWN = 500
+TABLE_HEADERS = ["title", "date", "source", "sentences", "id"]
+TABLE_COLUMN_WIDTHS = ["44%", "12%", "18%", "10%", "16%"]
+TABLE_PAGE_ROWS = 25
 MAX_WAITING = 20  # questions one page may have waiting at once
 ANSWERING = "*…*"  # the bot message while its answer is being found
 TITLE_ON_BUTTON = 60  # characters of a title on the confirm-delete button
@@ -46,14 +54,17 @@ def chat_filters(sources: list[str] | None, date_from: str | None, date_to: str 
     return SearchFilters.parse(sources, date_from, date_to, labels=("From date", "To date"))
 
 
-def article_rows(assistant: Assistant, query: str | None = None) -> list[list[Any]]:
-    return [
-        [a.id, a.title, a.date or "", a.source, a.sentence_count] for a in assistant.articles(query)[:TABLE_ROWS_SHOWN]
-    ]
-
-
-def article_choices(assistant: Assistant) -> list[tuple[str, str]]:
-    return [(f"{a.title or a.id} — {a.id}", a.id) for a in assistant.articles()]
+def article_rows(assistant: Assistant, query: str | None = None, page: int = 1) -> tuple[list[list[Any]], int, str]:
+    """One page of the Corpus table, newest first: (rows, the page shown, the count line above the table)."""
+    found = newest_first(assistant.articles(query))
+    pages = max(1, math.ceil(len(found) / TABLE_PAGE_ROWS))
+    page = min(max(1, int(page or 1)), pages)
+    first = (page - 1) * TABLE_PAGE_ROWS
+    shown = found[first : first + TABLE_PAGE_ROWS]
+    rows = [[a.title or a.id, a.date or "", a.source, a.sentence_count, a.id] for a in shown]
+    what = f"{len(found):,} article{'' if len(found) == 1 else 's'}" + (" found" if query and query.strip() else "")
+    where = f" · {first + 1}–{first + len(shown)} shown · page {page} of {pages}" if found else ""
+    return rows, page, what + where
 
 
 def shorten(text: str, limit: int = TITLE_ON_BUTTON) -> str:
@@ -90,6 +101,17 @@ def _readable(read: Callable[[], Any], default: Any) -> Any:
         return default
 
 
+def browser_secret(index_path: Path) -> tuple[str, str]:
+    """The localStorage key and encryption secret of an index's conversations, the same across restarts.
+
+    Gradio's default is a random secret per start, which would make every kept conversation
+    unreadable after a restart. The secret reaches the page anyway (the browser decrypts), so
+    deriving it from the index's path gives nothing away that a random one would keep.
+    """
+    digest = hashlib.sha256(str(index_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"nqa-conversations-{digest[:12]}", digest[12:44]
+
+
 def _user_message(text: str) -> dict[str, str]:
     return {"role": "user", "content": escape_markdown(text)}
 
@@ -108,6 +130,17 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
     def article_text(article_id: str) -> str | None:
         stored = assistant.article(article_id)
         return stored.text if stored else None
+
+    def ask_quietly(question: str) -> Answer:
+        return assistant.ask(question)
+
+    examples = ExampleQuestions(ask_quietly)
+
+    def example_questions(articles: list[Any]) -> list[str]:
+        try:
+            return examples.for_corpus(articles)
+        except AssistantError:  # damaged or emptied meanwhile: no examples rather than a broken page
+            return []
 
     def send(
         message: str | None,
@@ -137,64 +170,118 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         return message, queued_markdown(waiting)
 
     def drain(
-        chat: list[dict[str, Any]], answers: list[Answer], waiting: list[dict[str, Any]]
+        chat: list[dict[str, Any]],
+        answers: list[Answer],
+        waiting: list[dict[str, Any]],
+        store: Any,
+        conversation: str | None,
     ) -> Iterator[tuple[Any, ...]]:
         """Answer the queued questions one after another, streaming each answer into the chat.
 
         `waiting` is this page's own list: questions sent while an answer streams join it and are
-        answered here in turn. Nothing here writes to the question box.
+        answered here in turn. Nothing here writes to the question box. Each finished turn is
+        kept in the browser's store of conversations (see conversations.py).
         """
+        skip = gr.skip()
         if not waiting:  # a drain after one that answered everything: change nothing (an empty
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # generator would blank the outputs)
+            yield skip, skip, skip, skip, skip, skip, skip  # generator would blank the outputs)
             return
         chat = list(chat or [])
         while waiting:
             item = waiting.pop(0)
             message = item["question"]
             chat += [_user_message(message), _bot_message(ANSWERING)]
-            if "error" in item:
-                chat[-1] = _bot_message(f"⚠️ {escape_markdown(item['error'])}")
-                yield chat, answers, gr.skip(), queued_markdown(waiting)
-                continue
-            yield chat, answers, gr.skip(), queued_markdown(waiting)
-            try:
-                answer = assistant.ask(
-                    message, history=[a.question for a in answers], filters=item["filters"], as_of=item["as_of"]
-                )
-            except AssistantError as exc:
-                chat[-1] = _bot_message(f"⚠️ {escape_markdown(str(exc))}")
-                yield chat, answers, gr.skip(), queued_markdown(waiting)
+            yield chat, answers, skip, queued_markdown(waiting), skip, skip, skip
+            error = item.get("error")
+            answer = None
+            if error is None:
+                try:
+                    answer = assistant.ask(
+                        message, history=[a.question for a in answers], filters=item["filters"], as_of=item["as_of"]
+                    )
+                except AssistantError as exc:
+                    error = str(exc)
+            store = conversations.record_turn(store, conversation, message, answer, error)
+            conversation = conversations.current_id(store)
+            kept = (store, conversation, gr.update(choices=conversations.choices(store), value=conversation))
+            if answer is None:
+                chat[-1] = _bot_message(f"⚠️ {escape_markdown(error or '')}")
+                yield chat, answers, skip, queued_markdown(waiting), *kept
                 continue
             answers = [*answers, answer]
             chunks = stream_chunks(answer_markdown(answer, len(answers) - 1))
             for number, partial in enumerate(chunks, start=1):
                 chat[-1] = _bot_message(partial)
-                last = number == len(chunks)
-                yield (
-                    chat,
-                    answers,
-                    sources_panel(answers, article_text) if last else gr.skip(),
-                    queued_markdown(waiting),
-                )
-                if not last:
+                if number < len(chunks):
+                    yield chat, answers, skip, queued_markdown(waiting), skip, skip, skip
                     time.sleep(STREAM_PAUSE_S)
+            yield chat, answers, sources_panel(answers, article_text), queued_markdown(waiting), *kept
 
-    def clear(waiting: list[dict[str, Any]]) -> tuple[Any, ...]:
+    def new_conversation(waiting: list[dict[str, Any]], store: Any) -> tuple[Any, ...]:
+        """An empty chat, no filters; the conversation just left stays listed under Recent conversations."""
         waiting.clear()
-        return [], [], sources_panel([], article_text), queued_markdown(waiting)
-
-    def corpus_views(query: str | None = None) -> tuple[Any, ...]:
-        """The article table, the delete list (nothing chosen) and the Sources filter, as the index is now."""
+        store = {**(store if isinstance(store, dict) else conversations.empty_store()), "current": None}
         return (
-            _readable(lambda: article_rows(assistant, query), []),
-            gr.update(choices=_readable(lambda: article_choices(assistant), []), value=None),
-            gr.update(choices=_readable(assistant.sources, [])),
+            [],
+            [],
+            sources_panel([], article_text),
+            queued_markdown(waiting),
+            store,
+            None,
+            gr.update(choices=conversations.choices(store), value=None),
+            [],
+            "",
+            "",
         )
+
+    def open_conversation(conversation: str | None, store: Any) -> tuple[Any, ...]:
+        """Show a kept conversation (on page load: the current one) with its sources."""
+        conversation = conversation if conversation in dict((v, k) for k, v in conversations.choices(store)) else None
+        messages, answers = conversations.restore(store, conversation)
+        if isinstance(store, dict):
+            store = {**store, "current": conversation}
+        return (
+            messages,
+            answers,
+            sources_panel(answers, article_text),
+            store,
+            conversation,
+            gr.update(choices=conversations.choices(store), value=conversation),
+        )
+
+    def restore_on_load(store: Any) -> tuple[Any, ...]:
+        return open_conversation(conversations.current_id(store), store)
+
+    def export_conversation(answers: list[Answer], store: Any, conversation: str | None) -> str:
+        if not answers:
+            raise gr.Error("Nothing to export yet: ask a question first.", print_exception=False)
+        title = conversations.title_of(store, conversation) if conversation else answers[0].question
+        return conversation_markdown(title, answers, date.today().isoformat())
+
+    def corpus_views(query: str | None = None, page: int = 1) -> tuple[Any, ...]:
+        """Every view of the index as it is now: the overview and examples, the article table (one page),
+        the delete list (nothing chosen) and the Sources filter."""
+        articles = _readable(assistant.articles, [])
+        rows, page, count = _readable(lambda: article_rows(assistant, query, page), ([], 1, ""))
+        questions = example_questions(articles) if articles and not assistant.problems else []
+        return (
+            overview_html(corpus_overview(articles)),
+            gr.update(samples=[[q] for q in questions], visible=bool(questions)),
+            rows,
+            page,
+            count,
+            gr.update(choices=[(f"{a.title or a.id} — {a.id}", a.id) for a in articles], value=None),
+            gr.update(choices=sorted({a.source for a in articles if a.source}, key=str.lower)),
+        )
+
+    def table_page(query: str | None, page: int) -> tuple[Any, ...]:
+        rows, page, count = _readable(lambda: article_rows(assistant, query, page), ([], 1, ""))
+        return rows, page, count
 
     def ingest_files(
         uploaded: list[dict[str, Any]] | dict[str, Any] | None,
         query: str | None,
-        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio injects progress via this default)
+        progress: Any = gr.Progress(),  # noqa: B008 (Gradio injects progress via this default)
     ):
         # The event runs with preprocess=False: `uploaded` is Gradio's FileData list as sent,
         # so the original file names (orig_name) survive; the paths are checked here.
@@ -219,9 +306,13 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             raise gr.Error(str(exc), print_exception=False) from exc
         finally:
             app_files.discard(path for _, path in accepted)  # the copy kept is the one in <index>/uploads
-        progress(0, desc="Ingesting")
+
+        def articles_done(done: int, total: int) -> None:  # one bar: the upload's articles
+            progress((done, total), desc="Ingesting articles", unit="articles")
+
+        articles_done(0, 0)
         try:
-            report = store_and_ingest(assistant, files, progress=True)
+            report = store_and_ingest(assistant, files, on_progress=articles_done)
         except UploadError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
         return (report_markdown(report.to_dict()), None, *corpus_views(query))
@@ -259,6 +350,11 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
     def hide_confirmation() -> tuple[Any, ...]:
         return None, gr.update(visible=False)
 
+    def picked_row(rows: Any, event: gr.SelectData) -> str:
+        """The id of the Corpus row clicked (its last column), for the whole-article view."""
+        row = event.row_value if isinstance(event.row_value, list) else None
+        return str(row[-1]) if row else ""
+
     def ask_api(
         question: str,
         history: list[str] | None = None,
@@ -278,12 +374,25 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
 
+    storage_key, secret = browser_secret(assistant.settings.index_path)
+    first_views = corpus_views()  # also asks the example questions once: the models are warm before serving
     # Uploaded files nobody ingested are removed after an hour (and all of them at shutdown).
     with gr.Blocks(title="Newsroom QA", fill_width=True, delete_cache=(1800, 3600)) as ui:
-        gr.Markdown("## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.")
+        with gr.Row(elem_id="nqa-header"):
+            gr.Markdown(
+                "## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.", scale=3
+            )
+            gr.HTML(
+                '<p class="nqa-links"><a href="/docs" target="_blank" rel="noopener">HTTP API docs</a></p>',
+                elem_id="nqa-api-link",
+                scale=1,
+            )
+        overview = gr.HTML(first_views[0], elem_id="nqa-overview")
         gr.HTML(damage_banner(assistant), elem_id="nqa-damaged", visible=bool(assistant.problems))
         answers = gr.State([])
         waiting = gr.State([])  # this page's questions sent and not yet answered (see send, drain)
+        store = gr.BrowserState(conversations.empty_store(), storage_key=storage_key, secret=secret)
+        conversation = gr.State(None)  # the id of the conversation shown (None: a new one)
         with gr.Tab("Chat", id="chat"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
@@ -295,6 +404,14 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                         feedback_options=None,
                         buttons=["copy"],
                         placeholder="Ask a question about the indexed articles, e.g. *Who mediated?*",
+                    )
+                    example_list = gr.Dataset(
+                        components=[gr.Textbox(visible=False)],
+                        samples=first_views[1]["samples"],
+                        visible=first_views[1]["visible"],
+                        label="Try asking",
+                        elem_id="nqa-examples",
+                        layout="gallery",
                     )
                     with gr.Row():
                         question = gr.Textbox(
@@ -313,13 +430,28 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             min_width=130,
                         )
                         ask_button = gr.Button("Ask", variant="primary", elem_id="nqa-ask", scale=1)
+                    with gr.Row(elem_id="nqa-chips-row"):
+                        chips = gr.HTML(filter_chips_html([], None, None), elem_id="nqa-chips")
+                        clear_filters = gr.Button(
+                            "Clear filters", size="sm", visible=False, elem_id="nqa-clear-filters", scale=0
+                        )
                     queued = gr.Markdown(elem_id="nqa-queued")
                     sent = gr.Textbox(visible=False)  # the question last accepted, for CLEAR_SENT_JS
-                    clear_button = gr.Button("New conversation", size="sm")
+                    with gr.Row():
+                        clear_button = gr.Button("New conversation", size="sm", elem_id="nqa-new", scale=0)
+                        recent = gr.Dropdown(
+                            label="Recent conversations",
+                            choices=[],
+                            value=None,
+                            elem_id="nqa-recent",
+                            scale=3,
+                        )
+                        export_button = gr.Button("Export (Markdown)", size="sm", elem_id="nqa-export", scale=0)
+                    export_text = gr.Textbox(visible="hidden", elem_id="nqa-export-text")
                     with gr.Accordion("Filters", open=False, elem_id="nqa-filters") as filters_box:
                         source_filter = gr.Dropdown(
                             label="Sources",
-                            choices=_readable(assistant.sources, []),
+                            choices=first_views[6]["choices"],
                             multiselect=True,
                             value=[],
                             elem_id="nqa-source-filter",
@@ -333,22 +465,21 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             # streams); one drain per page answers the queue in order ("always_last": a send during
             # a drain runs another after it, which finds what is left).
             send_inputs = [question, waiting, source_filter, date_from, date_to, as_of_box]
-            chat_outputs = [chatbot, answers, sources_html, queued]
+            kept_outputs = [store, conversation, recent]
+            chat_outputs = [chatbot, answers, sources_html, queued, *kept_outputs]
             drains = []
-            for trigger in (question.submit, ask_button.click):
-                sent_event = trigger(
-                    send,
-                    send_inputs,
-                    [sent, queued],
-                    queue=False,
-                    trigger_mode="multiple",
-                    api_visibility="private",
+
+            def sending(event: Callable[..., Any]) -> Any:
+                return event(
+                    send, send_inputs, [sent, queued], queue=False, trigger_mode="multiple", api_visibility="private"
                 )
+
+            def answer_when_sent(sent_event: Any) -> None:
                 sent_event.success(None, [question, sent], question, js=CLEAR_SENT_JS, api_visibility="private")
                 drains.append(
                     sent_event.then(
                         drain,
-                        [chatbot, answers, waiting],
+                        [chatbot, answers, waiting, store, conversation],
                         chat_outputs,
                         trigger_mode="always_last",
                         api_visibility="private",
@@ -356,12 +487,45 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                         concurrency_id="chat",
                     )
                 )
+
+            for trigger in (question.submit, ask_button.click):
+                answer_when_sent(sending(trigger))
+            # An example question goes into the box and is asked at once, as if typed and sent.
+            picked = example_list.click(
+                lambda sample: sample[0], example_list, question, queue=False, api_visibility="private"
+            )
+            answer_when_sent(sending(picked.then))
             for trigger in (clear_button.click, chatbot.clear):  # chatbot.clear: the chat's own bin icon
-                trigger(clear, waiting, chat_outputs, cancels=drains, api_visibility="private")
+                trigger(
+                    new_conversation,
+                    [waiting, store],
+                    [*chat_outputs, source_filter, date_from, date_to],
+                    cancels=drains,
+                    api_visibility="private",
+                )
+            recent.input(
+                open_conversation,
+                [recent, store],
+                [chatbot, answers, sources_html, *kept_outputs],
+                cancels=drains,
+                api_visibility="private",
+            )
+            export_button.click(
+                export_conversation, [answers, store, conversation], export_text, api_visibility="private"
+            ).success(None, export_text, None, js="(text) => window.nqaDownload(text)", api_visibility="private")
+            filter_inputs = [source_filter, date_from, date_to]
+
+            def show_filters(sources: list[str] | None, start: str | None, end: str | None) -> tuple[Any, ...]:
+                active = bool(sources or (start or "").strip() or (end or "").strip())
+                return filter_chips_html(sources or [], start, end), gr.update(visible=active)
+
+            for control in filter_inputs:
+                control.change(show_filters, filter_inputs, [chips, clear_filters], api_visibility="private")
+            clear_filters.click(lambda: ([], "", ""), None, filter_inputs, api_visibility="private")
 
         with gr.Tab("Corpus", id="corpus") as corpus_tab:
             with gr.Row():
-                with gr.Column(scale=2):
+                with gr.Column(scale=2, min_width=280):
                     files = gr.File(
                         label=f"Article files ({', '.join(SUPPORTED_SUFFIXES)}, also .gz)",
                         file_count="multiple",
@@ -371,21 +535,30 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     )
                     ingest_button = gr.Button("Ingest files", variant="primary", elem_id="nqa-ingest")
                     report = gr.Markdown(elem_id="nqa-report")
-                with gr.Column(scale=3):
+                with gr.Column(scale=5):
                     search = gr.Textbox(
                         label="Search articles", placeholder="title, id or source", elem_id="nqa-search"
                     )
+                    count = gr.Markdown(first_views[4], elem_id="nqa-count")
                     table = gr.Dataframe(
                         headers=TABLE_HEADERS,
-                        value=_readable(lambda: article_rows(assistant), []),
+                        value=first_views[2],
                         interactive=False,
                         wrap=True,
+                        column_widths=TABLE_COLUMN_WIDTHS,
+                        max_height=720,
                         elem_id="nqa-articles",
                     )
                     with gr.Row():
+                        previous_page = gr.Button("← Newer", size="sm", elem_id="nqa-page-prev", scale=0)
+                        next_page = gr.Button("Older →", size="sm", elem_id="nqa-page-next", scale=0)
+                        gr.Markdown("Click a row to read the whole article.", elem_classes=["nqa-meta"])
+                    page_number = gr.State(first_views[3])
+                    opened = gr.Textbox(visible="hidden", elem_id="nqa-open-id")
+                    with gr.Row():
                         to_delete = gr.Dropdown(
                             label="Article to delete",
-                            choices=_readable(lambda: article_choices(assistant), []),
+                            choices=first_views[5]["choices"],
                             value=None,  # never a default: deleting starts from an explicit choice
                             scale=4,
                             elem_id="nqa-delete-choice",
@@ -398,11 +571,26 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             cancel_button = gr.Button("Cancel", elem_id="nqa-delete-no")
                     delete_status = gr.Markdown(elem_id="nqa-delete-status")
                     to_be_deleted = gr.State(None)  # the article the confirmation names
-            views = [table, to_delete, source_filter]
+            views = [overview, example_list, table, page_number, count, to_delete, source_filter]
             ingest_button.click(
-                ingest_files, [files, search], [report, files, *views], api_visibility="private", preprocess=False
+                ingest_files,
+                [files, search],
+                [report, files, *views],
+                api_visibility="private",
+                preprocess=False,
+                show_progress_on=[report],
             )
-            search.change(lambda q: article_rows(assistant, q), search, table, api_visibility="private")
+            search.change(lambda q: table_page(q, 1), search, [table, page_number, count], api_visibility="private")
+            for button, step in ((previous_page, -1), (next_page, 1)):
+                button.click(
+                    lambda q, n, step=step: table_page(q, (n or 1) + step),
+                    [search, page_number],
+                    [table, page_number, count],
+                    api_visibility="private",
+                )
+            table.select(picked_row, table, opened, api_visibility="private").success(
+                None, opened, None, js="(id) => window.nqaOpenArticle(id)", api_visibility="private"
+            )
             delete_button.click(
                 ask_to_delete,
                 to_delete,
@@ -419,11 +607,12 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                 trigger(hide_confirmation, None, [to_be_deleted, confirm_box], api_visibility="private")
             # Every list shows the index as it is now: on each page load, on opening the tab or the
             # filters (articles may have come or gone through another tab or the HTTP API since).
-            corpus_tab.select(corpus_views, search, views, api_visibility="private")
+            corpus_tab.select(corpus_views, [search, page_number], views, api_visibility="private")
         filters_box.expand(
             lambda: gr.update(choices=_readable(assistant.sources, [])), None, source_filter, api_visibility="private"
         )
-        ui.load(corpus_views, search, views, api_visibility="private")
+        ui.load(corpus_views, [search, page_number], views, api_visibility="private")
+        ui.load(restore_on_load, store, [chatbot, answers, sources_html, *kept_outputs], api_visibility="private")
 
         gr.api(ask_api, api_name="ask", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
     return ui

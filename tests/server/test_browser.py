@@ -125,9 +125,9 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
     report = page.locator("#nqa-report")
     report.get_by_text("1 added").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#nqa-search input, #nqa-search textarea").first.fill("lighthouse")
-    page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(
+    page.locator("#nqa-articles").get_by_text("Lighthouse keeper retires", exact=True).filter(
         visible=True
-    ).first.wait_for()  # title from the file name
+    ).first.wait_for()  # title from the headline line (docs/ingest.md)
 
     page.get_by_role("tab", name="Chat").click()
     expect(ask(page, "Who is the Skerry Point lighthouse keeper?", 0)).to_contain_text("Agnes Morrow")
@@ -135,12 +135,14 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
 
     page.get_by_role("tab", name="Corpus").click()
     page.locator("#nqa-delete-choice input").fill("lighthouse")
-    page.get_by_role("option", name=re.compile("^lighthouse")).click()
+    page.get_by_role("option", name=re.compile("^Lighthouse keeper retires")).click()
     page.locator("#nqa-delete").click()
-    expect(page.locator("#nqa-delete-question")).to_contain_text("Delete lighthouse")  # asked first
+    expect(page.locator("#nqa-delete-question")).to_contain_text("Delete Lighthouse keeper retires")  # asked first
     page.locator("#nqa-delete-yes").click()
     expect(page.locator("#nqa-delete-status")).to_contain_text("Deleted", timeout=ANSWER_TIMEOUT_MS)
-    expect(page.locator("#nqa-articles").get_by_text("lighthouse", exact=True).filter(visible=True)).to_have_count(0)
+    expect(
+        page.locator("#nqa-articles").get_by_text("Lighthouse keeper retires", exact=True).filter(visible=True)
+    ).to_have_count(0)
     page.get_by_role("tab", name="Chat").click()
     expect(ask(page, "Who is the Skerry Point lighthouse keeper?", 1)).not_to_contain_text("Agnes Morrow")
 
@@ -173,9 +175,19 @@ def test_hostile_article_text_is_shown_literally_and_never_runs(page, demo_serve
         ask(page, user_input, 2)
         expect(page.locator("#nqa-chat [data-testid='user']").nth(2)).to_contain_text(user_input)
 
+        # The whole-article view, from a citation and from the Corpus row, shows the markup as text.
+        page.locator("#nqa-sources button.nqa-open-article").first.click()
+        dialog = page.locator("dialog.nqa-article")
+        expect(dialog).to_contain_text("<script>window.__pwned = 'script'</script>")
+        expect(dialog.locator("h2")).to_contain_text("<img src=x onerror=")
+        page.keyboard.press("Escape")
+
         page.get_by_role("tab", name="Corpus").click()
         page.locator("#nqa-search input, #nqa-search textarea").first.fill("xss")
-        page.locator("#nqa-articles").get_by_text("Council minutes").filter(visible=True).first.wait_for()
+        page.locator("#nqa-articles").get_by_text("Council minutes").filter(visible=True).first.click()
+        expect(dialog.locator("h2")).to_contain_text("Council minutes")
+        expect(dialog).to_contain_text("[prizes](javascript:window.__pwned='link')")
+        page.keyboard.press("Escape")
         page.wait_for_timeout(500)
 
         assert page.evaluate("() => window.__pwned") is None

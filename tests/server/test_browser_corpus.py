@@ -104,7 +104,7 @@ def test_a_new_tab_lists_articles_uploaded_in_another_tab(page, demo_server, add
     other.locator("#nqa-question textarea").wait_for()
     open_corpus(other)
     other.locator("#nqa-search input, #nqa-search textarea").first.fill("ferry")
-    expect(table_has(other, "ferry timetable")).to_have_count(1)
+    expect(table_has(other, "Ferry timetable changes")).to_have_count(1)
     expect(delete_options(other, "ferry-timetable")).to_have_count(1)
 
     # Deleted in the first tab: the other one's lists lose it when its Corpus tab is opened again.
@@ -116,7 +116,7 @@ def test_a_new_tab_lists_articles_uploaded_in_another_tab(page, demo_server, add
     other.keyboard.press("Escape")
     other.get_by_role("tab", name="Chat").click()
     open_corpus(other)
-    expect(table_has(other, "ferry timetable")).to_have_count(0)
+    expect(table_has(other, "Ferry timetable changes")).to_have_count(0)
     expect(delete_options(other, "ferry-timetable")).to_have_count(0)
 
 
