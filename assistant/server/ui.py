@@ -19,7 +19,7 @@ from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import AssistantError, StoreDamagedError, UploadError, UploadTooLargeError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES
 from assistant.retrieval.question import validate_question
-from assistant.schema import Answer, SearchFilters
+from assistant.schema import Answer, SearchFilters, StoredArticle
 from assistant.server import conversations
 from assistant.server.gradio_files import FOREIGN_FILE, AppFiles
 from assistant.server.overview import ExampleQuestions, corpus_overview, newest_first
@@ -54,9 +54,11 @@ def chat_filters(sources: list[str] | None, date_from: str | None, date_to: str 
     return SearchFilters.parse(sources, date_from, date_to, labels=("From date", "To date"))
 
 
-def article_rows(assistant: Assistant, query: str | None = None, page: int = 1) -> tuple[list[list[Any]], int, str]:
-    """One page of the Corpus table, newest first: (rows, the page shown, the count line above the table)."""
-    found = newest_first(assistant.articles(query))
+def article_rows(
+    found: list[StoredArticle], query: str | None = None, page: int = 1
+) -> tuple[list[list[Any]], int, str]:
+    """One page of the Corpus table (the articles `query` found), newest first: (rows, the page shown, the count line)."""
+    found = newest_first(found)
     pages = max(1, math.ceil(len(found) / TABLE_PAGE_ROWS))
     page = min(max(1, int(page or 1)), pages)
     first = (page - 1) * TABLE_PAGE_ROWS
@@ -249,8 +251,9 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             gr.update(choices=conversations.choices(store), value=conversation),
         )
 
-    def restore_on_load(store: Any) -> tuple[Any, ...]:
-        return open_conversation(conversations.current_id(store), store)
+    def on_load(query: str | None, page: int, store: Any) -> tuple[Any, ...]:
+        """A page (re)load: the index as it is now, and the conversation the browser kept."""
+        return *corpus_views(query, page), *open_conversation(conversations.current_id(store), store)
 
     def export_conversation(answers: list[Answer], store: Any, conversation: str | None) -> str:
         if not answers:
@@ -262,7 +265,8 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         """Every view of the index as it is now: the overview and examples, the article table (one page),
         the delete list (nothing chosen) and the Sources filter."""
         articles = _readable(assistant.articles, [])
-        rows, page, count = _readable(lambda: article_rows(assistant, query, page), ([], 1, ""))
+        found = _readable(lambda: assistant.articles(query), []) if (query or "").strip() else articles
+        rows, page, count = article_rows(found, query, page)
         questions = example_questions(articles) if articles and not assistant.problems else []
         return (
             overview_html(corpus_overview(articles)),
@@ -275,8 +279,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         )
 
     def table_page(query: str | None, page: int) -> tuple[Any, ...]:
-        rows, page, count = _readable(lambda: article_rows(assistant, query, page), ([], 1, ""))
-        return rows, page, count
+        return article_rows(_readable(lambda: assistant.articles(query), []), query, page)
 
     def ingest_files(
         uploaded: list[dict[str, Any]] | dict[str, Any] | None,
@@ -611,8 +614,12 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         filters_box.expand(
             lambda: gr.update(choices=_readable(assistant.sources, [])), None, source_filter, api_visibility="private"
         )
-        ui.load(corpus_views, [search, page_number], views, api_visibility="private")
-        ui.load(restore_on_load, store, [chatbot, answers, sources_html, *kept_outputs], api_visibility="private")
+        ui.load(
+            on_load,
+            [search, page_number, store],
+            [*views, chatbot, answers, sources_html, *kept_outputs],
+            api_visibility="private",
+        )
 
         gr.api(ask_api, api_name="ask", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
     return ui
