@@ -32,6 +32,7 @@ def shoot(url: str, out: Path) -> list[Path]:
             page = browser.new_page(viewport=viewport)
             page.goto(url)
             page.locator("#nqa-question textarea").wait_for()
+            page.wait_for_function("() => !document.querySelector('.eta-bar, .wrap.pending')", timeout=60_000)
             page.wait_for_timeout(800)
             if not name:
                 saved.append(out / "first-screen.png")

@@ -187,6 +187,17 @@ dialog.nqa-article { width: min(760px, 94vw); max-height: 86vh; overflow: auto; 
 dialog.nqa-article::backdrop { background: rgba(0, 0, 0, .45); }
 .nqa-article-close { float: right; }
 #nqa-articles th { white-space: nowrap; }
+#nqa-articles th *, #nqa-articles [role=gridcell] * { word-break: normal; overflow-wrap: anywhere; }
+@media (max-width: 640px) {  /* a phone: title, date and source; the rest is in the article view */
+  #nqa-articles th:nth-child(n+4), #nqa-articles [role=row] > [role=gridcell]:nth-child(n+4) { display: none; }
+  #nqa-articles table { width: 100% !important; table-layout: fixed !important; }
+  #nqa-articles th:nth-child(1), #nqa-articles [role=row] > [role=gridcell]:nth-child(1) {
+    width: 50% !important; min-width: 50% !important; max-width: 50% !important; flex: 0 0 50% !important; }
+  #nqa-articles th:nth-child(2), #nqa-articles [role=row] > [role=gridcell]:nth-child(2) {
+    width: 24% !important; min-width: 24% !important; max-width: 24% !important; flex: 0 0 24% !important; }
+  #nqa-articles th:nth-child(3), #nqa-articles [role=row] > [role=gridcell]:nth-child(3) {
+    width: 26% !important; min-width: 26% !important; max-width: 26% !important; flex: 0 0 26% !important; }
+}
 #nqa-examples button { white-space: normal; text-align: left; max-width: 100%; }
 .nqa-article-close { position: sticky; top: 0; }
 """

@@ -402,19 +402,11 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                     chatbot = gr.Chatbot(
                         label="Conversation",
                         elem_id="nqa-chat",
-                        height=480,
+                        height=420,
                         latex_delimiters=[],
                         feedback_options=None,
                         buttons=["copy"],
                         placeholder="Ask a question about the indexed articles, e.g. *Who mediated?*",
-                    )
-                    example_list = gr.Dataset(
-                        components=[gr.Textbox(visible=False)],
-                        samples=first_views[1]["samples"],
-                        visible=first_views[1]["visible"],
-                        label="Try asking",
-                        elem_id="nqa-examples",
-                        layout="gallery",
                     )
                     with gr.Row():
                         question = gr.Textbox(
@@ -438,6 +430,14 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                         clear_filters = gr.Button(
                             "Clear filters", size="sm", visible=False, elem_id="nqa-clear-filters", scale=0
                         )
+                    example_list = gr.Dataset(
+                        components=[gr.Textbox(visible=False)],
+                        samples=first_views[1]["samples"],
+                        visible=first_views[1]["visible"],
+                        label="Try asking",
+                        elem_id="nqa-examples",
+                        layout="gallery",
+                    )
                     queued = gr.Markdown(elem_id="nqa-queued")
                     sent = gr.Textbox(visible=False)  # the question last accepted, for CLEAR_SENT_JS
                     with gr.Row():

@@ -286,3 +286,24 @@ def test_follow_ups_read_as_questions_and_never_carry_another_language(page):
     expect(later).to_contain_text("six hours")
     expect(later).not_to_contain_text("Хто")
     expect(later).not_to_contain_text("посередником")
+
+
+def test_the_corpus_table_reads_on_a_phone(browser, demo_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{demo_server.url}/")
+        tab.locator("#nqa-question textarea").wait_for()
+        open_corpus(tab)
+        headers = tab.evaluate(
+            """() => Object.fromEntries(Array.from(document.querySelectorAll('#nqa-articles th'))
+                     .filter((th) => th.offsetParent !== null)
+                     .map((th) => [th.innerText.trim(), th.getBoundingClientRect().toJSON()]))"""
+        )
+        assert set(headers) == {"title", "date", "source"}  # the rest is in the article view
+        for name, box in headers.items():
+            assert box["right"] <= 390 and box["height"] < 60, f"{name}: {box}"
+        dates = [d for d in _column(tab, 1) if d]
+        assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.replace("\n", "")) for d in dates), dates
+    finally:
+        context.close()
