@@ -31,13 +31,14 @@ class LiveServer:
         self._thread.join(timeout=15)
 
 
-def start_server(assistant: Any, auth: tuple[str, str] | None = None) -> LiveServer:
+def start_server(assistant: Any, auth: tuple[str, str] | None = None, port: int | None = None) -> LiveServer:
+    """The app on `port` (a free one when None: give the old one to restart "the same" app for a browser)."""
     import uvicorn
 
     from assistant.server import create_app
     from assistant.server.app import GRACEFUL_SHUTDOWN_S
 
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         create_app(assistant, auth),
         host="127.0.0.1",

@@ -307,3 +307,54 @@ def test_the_corpus_table_reads_on_a_phone(browser, demo_server):
         assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.replace("\n", "")) for d in dates), dates
     finally:
         context.close()
+
+
+def test_a_conversation_survives_a_restart_of_the_app(browser, make_assistant):
+    from assistant.config import DEMO_CORPUS
+    from tests.live_server import start_server
+
+    assistant = make_assistant("restart")
+    assistant.ingest([DEMO_CORPUS])
+    server = start_server(assistant)
+    port = int(server.url.rsplit(":", 1)[1])
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{server.url}/")
+        tab.locator("#nqa-question textarea").wait_for()
+        ask(tab, "Who mediated?", 0)
+        server.stop()
+        server = start_server(assistant, port=port)  # a new app process would do the same: same index, same port
+        tab.reload()
+        tab.locator("#nqa-question textarea").wait_for()
+        expect(tab.locator("#nqa-chat [data-testid='user']")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+        expect(tab.locator("#nqa-chat [data-testid='bot']").first).to_contain_text("Witkoff")
+        expect(tab.locator("#nqa-sources #cite-0-1")).to_contain_text("Geneva peace talks")
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_plain_text_uploads_keep_headline_dateline_and_encoding(page, added, tmp_path):
+    story = tmp_path / "cup-final.txt"
+    story.write_text(
+        "Rovers lift the cup after extra time\n\n"
+        "LAKEPORT, April 2 (Valley Post) — Ridgeway Rovers beat Harwick 2-1 after extra time on Saturday.\n"
+        "The winning goal came in the 108th minute.",
+        encoding="utf-8",
+    )
+    western = tmp_path / "cafe.txt"
+    western.write_bytes("Café owners say “prices” rose\n\nThe Orrin café raised its prices by 10%.".encode("cp1252"))
+    open_corpus(page)
+    page.locator("#nqa-upload input[type=file]").set_input_files([str(story), str(western)])
+    page.locator("#nqa-ingest").click()
+    report = page.locator("#nqa-report")
+    expect(report).to_contain_text("2 added", timeout=ANSWER_TIMEOUT_MS)
+    expect(report).to_contain_text("cafe.txt: read as windows-1252 (not UTF-8)")
+    page.locator("#nqa-search input, #nqa-search textarea").first.fill("Valley Post")
+    table = page.locator("#nqa-articles")
+    expect(table.get_by_text("Rovers lift the cup after extra time", exact=True).filter(visible=True)).to_have_count(1)
+    expect(table.get_by_text("Valley Post", exact=True).filter(visible=True)).to_have_count(1)
+    expect(table.get_by_text(re.compile(r"^\d{4}-04-02$")).filter(visible=True)).to_have_count(1)
+    page.locator("#nqa-search input, #nqa-search textarea").first.fill("Café")
+    expect(table.get_by_text("Café owners say “prices” rose", exact=True).filter(visible=True)).to_have_count(1)
