@@ -259,10 +259,10 @@ def test_a_loader_fault_on_one_file_is_a_skip_for_that_file(server, api, cleanup
     """Should a loader still raise on some input, the request falls back to one file at a time."""
     real_ingest = server.assistant.ingest
 
-    def fragile_ingest(sources, progress=False):
+    def fragile_ingest(sources, progress=False, on_progress=None):
         if any(Path(s).name == "boom.json" for s in sources if isinstance(s, (str, Path))):
             raise RecursionError("maximum recursion depth exceeded")
-        return real_ingest(sources, progress=progress)
+        return real_ingest(sources, progress=progress, on_progress=on_progress)
 
     monkeypatch.setattr(server.assistant, "ingest", fragile_ingest)
     files = [
