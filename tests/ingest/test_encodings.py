@@ -8,20 +8,11 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.encodings import decode_document
-from assistant.ingest.loaders import Note, Skipped, load_articles
-from assistant.schema import Article
+from assistant.ingest.loaders import Skipped
+from tests.ingest.loading import load_split
 
 CP1252_TEXT = "“Our café is open again,” said the owner, José Núñez. It’s 12 € a plate – cheaper than before…"
 LATIN1_TEXT = "Le café de la gare a rouvert ses portes à Genève. Les propriétaires étaient très contents de l'accueil."
-
-
-def _load(*paths: Path) -> tuple[list[Article], list[Skipped], list[Note]]:
-    items = list(load_articles(paths))
-    return (
-        [i for i in items if isinstance(i, Article)],
-        [i for i in items if isinstance(i, Skipped)],
-        [i for i in items if isinstance(i, Note)],
-    )
 
 
 @pytest.mark.parametrize(
@@ -38,7 +29,7 @@ def _load(*paths: Path) -> tuple[list[Article], list[Skipped], list[Note]]:
 def test_text_in_other_encodings_is_read_with_the_right_characters(tmp_path, name, data, text, note):
     path = tmp_path / name
     path.write_bytes(data)
-    articles, skipped, notes = _load(path)
+    articles, skipped, notes = load_split(path)
     assert not skipped
     assert [a.text for a in articles] == [text]
     assert [n.message for n in notes] == ([note] if note else [])
@@ -48,7 +39,7 @@ def test_a_non_western_single_byte_encoding_is_not_forced_into_windows_1252(tmp_
     text = "Новости: в Казани открылась новая трамвайная линия. Жители города довольны."
     path = tmp_path / "novosti.txt"
     path.write_bytes(text.encode("cp1251"))
-    articles, _, notes = _load(path)
+    articles, _, notes = load_split(path)
     assert [a.text for a in articles] == [text]
     assert [n.message for n in notes] == ["read as windows-1251 (not UTF-8)"]
 
@@ -70,7 +61,7 @@ def test_binary_and_undecodable_files_are_still_skipped(tmp_path, data, reason):
     path = tmp_path / "junk.txt"
     path.write_bytes(data)
     (tmp_path / "zz_good.txt").write_text("Still read.", encoding="utf-8")
-    articles, skipped, notes = _load(path, tmp_path / "zz_good.txt")
+    articles, skipped, notes = load_split(path, tmp_path / "zz_good.txt")
     assert [a.text for a in articles] == ["Still read."]
     assert skipped == [Skipped(str(path), reason)] and not notes
 

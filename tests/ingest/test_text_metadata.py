@@ -7,26 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.loaders import Note, Skipped, load_articles
+from assistant.ingest.loaders import Note
 from assistant.ingest.sentences import split_sentences
 from assistant.ingest.text_metadata import read_dateline, read_text_metadata
 from assistant.schema import Article
+from tests.ingest.loading import load_split
 
 BODY = "The council approved the harbour dredging plan on Tuesday. Work starts in May, the mayor said."
 
 
-def _load(*paths: Path) -> tuple[list[Article], list[Skipped], list[Note]]:
-    items = list(load_articles(paths))
-    return (
-        [i for i in items if isinstance(i, Article)],
-        [i for i in items if isinstance(i, Skipped)],
-        [i for i in items if isinstance(i, Note)],
-    )
-
-
 def _one(path: Path, text: str, encoding: str = "utf-8") -> tuple[Article, list[Note]]:
     path.write_bytes(text.encode(encoding))
-    articles, skipped, notes = _load(path)
+    articles, skipped, notes = load_split(path)
     assert not skipped, skipped
     (article,) = articles
     return article, notes
@@ -244,7 +236,7 @@ def test_first_lines_that_are_not_headlines_stay_text(tmp_path, text):
 def test_the_same_file_gives_the_same_article_twice(tmp_path):
     path = tmp_path / "again.txt"
     first, _ = _one(path, f"Harbour dredging approved\n\nLAKEPORT, April 2 (Valley Post) — {BODY}")
-    (second,) = _load(path)[0]
+    (second,) = load_split(path)[0]
     assert first == second
 
 

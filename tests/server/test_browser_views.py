@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -203,21 +205,35 @@ def test_export_with_nothing_asked_says_so(page):
     expect(page.get_by_text("Nothing to export yet")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
+@contextmanager
+def corpus_tab(browser, url: str, width: int, height: int) -> Iterator:
+    """A fresh page of the app at this window size, on its Corpus tab."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{url}/")
+        tab.locator("#nqa-question textarea").wait_for()
+        open_corpus(tab)
+        yield tab
+    finally:
+        context.close()
+
+
+def header_boxes(tab) -> dict[str, dict]:
+    """The Corpus table's visible column headers and where they are drawn."""
+    return tab.evaluate(
+        """() => Object.fromEntries(Array.from(document.querySelectorAll('#nqa-articles th'))
+                 .filter((th) => th.offsetParent !== null)
+                 .map((th) => [th.innerText.trim(), th.getBoundingClientRect().toJSON()]))"""
+    )
+
+
 def test_the_corpus_table_fits_is_newest_first_and_paged(browser, demo_server, added):
     post_articles(demo_server, *synthetic_articles(30, seed=11))
     total = len(demo_server.assistant.articles())
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    try:
-        tab = context.new_page()
-        tab.goto(f"{demo_server.url}/")
-        tab.locator("#nqa-question textarea").wait_for()
-        open_corpus(tab)
+    with corpus_tab(browser, demo_server.url, 1400, 950) as tab:
         expect(tab.locator("#nqa-count")).to_contain_text(f"{total} articles · 1–25 shown · page 1 of 2")
-        headers = tab.evaluate(
-            """() => Object.fromEntries(Array.from(document.querySelectorAll('#nqa-articles th'))
-                     .filter((th) => th.offsetParent !== null)
-                     .map((th) => [th.innerText.trim(), th.getBoundingClientRect().toJSON()]))"""
-        )
+        headers = header_boxes(tab)
         for name in ("title", "date", "source", "sentences", "id"):
             box = headers[name]
             assert box["right"] <= 1400, f"{name} is off-screen: {box}"
@@ -228,8 +244,6 @@ def test_the_corpus_table_fits_is_newest_first_and_paged(browser, demo_server, a
         expect(tab.locator("#nqa-count")).to_contain_text(f"26–{total} shown · page 2 of 2")
         tab.locator("#nqa-page-prev").click()
         expect(tab.locator("#nqa-count")).to_contain_text("page 1 of 2")
-    finally:
-        context.close()
 
 
 def _column(tab, index: int) -> list[str]:
@@ -289,24 +303,13 @@ def test_follow_ups_read_as_questions_and_never_carry_another_language(page):
 
 
 def test_the_corpus_table_reads_on_a_phone(browser, demo_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        tab = context.new_page()
-        tab.goto(f"{demo_server.url}/")
-        tab.locator("#nqa-question textarea").wait_for()
-        open_corpus(tab)
-        headers = tab.evaluate(
-            """() => Object.fromEntries(Array.from(document.querySelectorAll('#nqa-articles th'))
-                     .filter((th) => th.offsetParent !== null)
-                     .map((th) => [th.innerText.trim(), th.getBoundingClientRect().toJSON()]))"""
-        )
+    with corpus_tab(browser, demo_server.url, 390, 844) as tab:
+        headers = header_boxes(tab)
         assert set(headers) == {"title", "date", "source"}  # the rest is in the article view
         for name, box in headers.items():
             assert box["right"] <= 390 and box["height"] < 60, f"{name}: {box}"
         dates = [d for d in _column(tab, 1) if d]
         assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.replace("\n", "")) for d in dates), dates
-    finally:
-        context.close()
 
 
 def test_a_conversation_survives_a_restart_of_the_app(browser, make_assistant):

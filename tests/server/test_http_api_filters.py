@@ -6,13 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-MEDIATED = "The talks are being mediated by Witkoff and Jared Kushner"
+from tests.server import test_http_api as http_api_tests
+from tests.server.test_http_api import MEDIATED
 
-
-@pytest.fixture(scope="module")
-def api(demo_server):
-    with httpx.Client(base_url=demo_server.url, timeout=60) as client:
-        yield client
+api = http_api_tests.api  # one client over the module's demo server
 
 
 def _detail(response: httpx.Response) -> str:
