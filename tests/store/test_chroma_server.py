@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import DEMO_CORPUS
-from assistant.errors import EmptyIndexError
+from assistant.errors import EmptyIndexError, FilterError
 from assistant.evaluation import evaluate, load_qa
 from assistant.schema import SearchFilters
 from tests.conftest import REPO
@@ -43,7 +43,10 @@ def test_core_behaviours_on_a_server(open_on_server, geneva_record, chroma_url):
     assert "Witkoff" in answer.short_answer and answer.citations[0].article_id == "geneva-peace-talks"
     server = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_url.rsplit(":", 1)[1]))
     assert server.get_collection("sentences-core").count() == qa.counts()["sentences"] > 20
-    assert qa.ask("Who mediated?", filters={"sources": ["Other"]}).refused
+    filtered = qa.ask("Who mediated?", filters={"sources": ["agency"], "date_from": "2026-03-01"})
+    assert filtered.refused and "from 2026-03-01" in filtered.text  # the server applies the filters
+    with pytest.raises(FilterError, match="unknown source 'Other'"):
+        qa.ask("Who mediated?", filters={"sources": ["Other"]})
 
     qa.delete("geneva-peace-talks")
     assert server.get_collection("sentences-core").count() == 0
