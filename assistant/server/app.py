@@ -96,7 +96,8 @@ HEAD = """
     holder.replaceChildren(element('p', 'nqa-meta', 'Loading…'));
     if (!dialog.open) dialog.showModal();
     try {
-      const response = await fetch('/api/articles/' + encodeURIComponent(id), { credentials: 'same-origin' });
+      // relative: the app may be served below a path (a proxy's root_path)
+      const response = await fetch('api/articles/' + encodeURIComponent(id), { credentials: 'same-origin' });
       const data = await response.json();
       if (!response.ok) throw new Error(data.detail || response.statusText);
       holder.replaceChildren(articleBody(data, start, end));

@@ -386,7 +386,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                 "## Newsroom QA\nAnswers come only from the indexed articles; every sentence is cited.", scale=3
             )
             gr.HTML(
-                '<p class="nqa-links"><a href="/docs" target="_blank" rel="noopener">HTTP API docs</a></p>',
+                '<p class="nqa-links"><a href="docs" target="_blank" rel="noopener">HTTP API docs</a></p>',
                 elem_id="nqa-api-link",
                 scale=1,
             )
