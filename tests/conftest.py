@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"  # seeds/ and data/ (data/ may be moved: config.shared_data)
 os.environ.setdefault("ASSISTANT_CACHE_DIR", str(REPO / "test-artifacts" / "model-cache"))
 
-from assistant.config import DEMO_CORPUS, Settings  # noqa: E402 (after the cache folder is chosen)
+from assistant.config import DEMO_CORPUS, SAMPLES_DIR, Settings  # noqa: E402 (after the cache folder is chosen)
 
 MISSING_PREREQUISITES = ("chromium", "../shared", "SQuAD dev not found")
 
@@ -149,3 +149,16 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+DATED_STORY = SAMPLES_DIR / "dated_story_articles.jsonl"
+
+
+def open_demo_and_dated_story(tmp_path_factory: pytest.TempPathFactory, embedder, name: str) -> Iterator:
+    """For a fixture: an index of the demo corpus plus the dated story (the corpus eval/time_qa.jsonl asks)."""
+    from assistant import Assistant
+
+    assistant = Assistant.open(index=name, index_dir=tmp_path_factory.mktemp(name), embedder=embedder)
+    assistant.ingest([DEMO_CORPUS, DATED_STORY])
+    yield assistant
+    assistant.close()

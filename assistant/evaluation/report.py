@@ -20,6 +20,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("citation precision", "citation_precision", "pct"),
     ("citation recall (gold sentence cited)", "citation_recall", "pct"),
     ("first citation is the gold sentence", "first_citation_gold", "pct"),
+    ("first citation is from the gold article", "first_citation_article", "pct"),
     ("sentence recall@1", "sentence_recall_at_1", "pct"),
     ("sentence recall@5", "sentence_recall_at_5", "pct"),
     ("sentence recall@10", "sentence_recall_at_10", "pct"),

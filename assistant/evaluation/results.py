@@ -32,6 +32,7 @@ class ItemResult:
     citation_precision: float | None = None  # share of cited units holding a gold answer or the gold sentence
     sentence_rank: int | None = None  # 1-based rank of the gold sentence among retrieved units
     article_rank: int | None = None  # 1-based rank of the gold article among retrieved articles
+    first_citation_article: bool = False  # the first citation is from the gold article (or a copy folded into it)
     has_support: bool = False
     has_article: bool = False
     answer_words: int = 0  # how much the user must read: a long chunk "contains" more answers
@@ -76,6 +77,7 @@ class EvalSummary:
     article_recall_at_5: float | None = None
     article_recall_at_10: float | None = None
     article_mrr: float | None = None
+    first_citation_article: float | None = None  # None: no question names its gold article
     answer_words_p50: float = 0.0
     items: list[ItemResult] = field(default_factory=list, repr=False)
 
@@ -128,6 +130,7 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
     correct_refusals = sum(1 for r in unanswerable if r.refused)
     latencies = [r.seconds * 1000 for r in results] or [0.0]
     with_support = [r for r in answerable if r.has_support]
+    with_article = [r for r in answerable if r.has_article]
     return EvalSummary(
         questions=len(results),
         answerable=len(answerable),
@@ -155,6 +158,7 @@ def summarise(results: list[ItemResult]) -> EvalSummary:
         article_recall_at_5=ranked("article", 5),
         article_recall_at_10=ranked("article", 10),
         article_mrr=ranked("article", None),
+        first_citation_article=share(with_article, "first_citation_article") if with_article else None,
         answer_words_p50=float(np.percentile([r.answer_words for r in results if not r.refused] or [0], 50)),
         items=results,
     )

@@ -18,9 +18,16 @@ from typing import TYPE_CHECKING
 
 from assistant.dates import NO_LIMIT, parse_date
 from assistant.evaluation.datasets import QADataset, QAItem, asked_since, load_dataset, spread
-from assistant.evaluation.metrics import answer_hit, contains_sentence, exact_match, f1_score, first_rank
+from assistant.evaluation.metrics import (
+    answer_hit,
+    contains_sentence,
+    exact_match,
+    f1_score,
+    first_rank,
+    reworded_sentence,
+)
 from assistant.evaluation.results import EvalRun, EvalSummary, ItemResult, summarise
-from assistant.evaluation.systems import DEFAULT_SYSTEMS, AssistantSystem, QASystem, SystemOutput, make_systems
+from assistant.evaluation.systems import DEFAULT_SYSTEMS, AssistantSystem, QASystem, SystemOutput, Unit, make_systems
 from assistant.ingest.loaders import slugify
 from assistant.retrieval.question import question_type
 from assistant.schema import Article, SearchFilters
@@ -83,27 +90,40 @@ def evaluate(
         filters = replace(filters, as_of=as_of_for(item, as_of))
         started = time.perf_counter()
         output = system.answer(item.question, history_for(item, by_id), filters)
-        results.append(score_item(item, output, time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        results.append(score_item(item, output, elapsed if output.seconds is None else output.seconds))
     return summarise(results)
 
 
 def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult:
+    """Score one answer. A story's copies folded into one cited or ranked unit (`Unit.copies`)
+    count as that unit's article: the gold article found as a copy is found, and its gold
+    sentence is found as that copy tells it (`reworded_sentence`)."""
     gold = (item.support_sentence or "").strip()
     answered = item.answerable and not output.refused
     cited = output.cited if not output.refused else []
 
-    def supports(text: str) -> bool:
-        return answer_hit(text, item.answers) or (bool(gold) and contains_sentence(text, gold))
+    def holds_gold(unit: Unit) -> bool:
+        if not gold:
+            return False
+        if unit.article_id != item.article_id and unit.is_from(item.article_id):  # a copy of the gold article
+            return reworded_sentence(unit.text, gold)
+        return contains_sentence(unit.text, gold)
 
-    articles = list(dict.fromkeys(unit.article_id for unit in output.ranked))
+    def supports(unit: Unit) -> bool:
+        return answer_hit(unit.text, item.answers) or holds_gold(unit)
+
+    articles: dict[str, Unit] = {}  # each ranked article once, where it first ranks
+    for unit in output.ranked:
+        articles.setdefault(unit.article_id, unit)
     return ItemResult(
         id=item.id,
         question=item.question,
         answerable=item.answerable,
         refused=output.refused,
         top_score=output.top_score,
-        first_citation_gold=bool(cited) and bool(gold) and contains_sentence(cited[0].text, gold),
-        any_citation_gold=bool(gold) and any(contains_sentence(c.text, gold) for c in cited),
+        first_citation_gold=bool(cited) and holds_gold(cited[0]),
+        any_citation_gold=any(holds_gold(c) for c in cited),
         short_answer=output.short_answer,
         em=exact_match(output.short_answer or output.text, item.answers) if answered else 0.0,
         f1=f1_score(output.short_answer or output.text, item.answers) if answered else 0.0,
@@ -111,9 +131,10 @@ def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult
         seconds=seconds,
         qtype=item.qtype or question_type(item.question),
         first_citation_hit=answered and bool(cited) and answer_hit(cited[0].text, item.answers),
-        citation_precision=(sum(supports(c.text) for c in cited) / len(cited)) if answered and cited else None,
-        sentence_rank=first_rank([contains_sentence(u.text, gold) for u in output.ranked]) if gold else None,
-        article_rank=first_rank([a == item.article_id for a in articles]) if item.article_id else None,
+        citation_precision=(sum(supports(c) for c in cited) / len(cited)) if answered and cited else None,
+        sentence_rank=first_rank([holds_gold(u) for u in output.ranked]) if gold else None,
+        article_rank=first_rank([u.is_from(item.article_id) for u in articles.values()]) if item.article_id else None,
+        first_citation_article=bool(cited) and cited[0].is_from(item.article_id),
         has_support=item.answerable and bool(gold),
         has_article=item.answerable and bool(item.article_id),
         answer_words=len(output.text.split()) if not output.refused else 0,

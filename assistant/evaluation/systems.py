@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from assistant.dates import NO_LIMIT
 from assistant.retrieval.question import analyse, validate_question
-from assistant.schema import Article, SearchFilters, SentenceRow
+from assistant.schema import Article, Citation, SearchFilters, SentenceRow
 
 if TYPE_CHECKING:
     import chromadb
@@ -38,10 +38,20 @@ RANK_DEPTH = 30  # ranked units kept per question (recall@k reads the top 10 of 
 
 @dataclass(frozen=True)
 class Unit:
-    """A retrieved or cited piece of text and the article it belongs to."""
+    """A retrieved or cited piece of text and the article it belongs to.
+
+    `copies`: other copies of the same story (syndicated, re-published) folded into this
+    article, so the story is cited once (retrieval/copies.py); the metrics count a unit
+    as from the gold article when the gold article is its own or one of these.
+    """
 
     article_id: str
     text: str
+    copies: tuple[str, ...] = ()
+
+    def is_from(self, article_id: str | None) -> bool:
+        """From this article, or from a copy of it folded into this unit's article."""
+        return article_id is not None and (article_id == self.article_id or article_id in self.copies)
 
 
 @dataclass
@@ -54,6 +64,7 @@ class SystemOutput:
     short_answer: str | None = None
     refused: bool = False
     top_score: float = 0.0
+    seconds: float | None = None  # answering alone, less what evaluation looked up after (None: all of it)
 
 
 @dataclass
@@ -112,18 +123,39 @@ class AssistantSystem(QASystem):
     def _answer(self, question: str, history: list[str], filters: SearchFilters) -> SystemOutput:
         # The runner puts the question's as-of day in the filters (None: asked with no time limit).
         as_of = NO_LIMIT if self.timeless or not filters.as_of else filters.as_of
+        started = time.perf_counter()
         answer, passages = self.assistant.ask_ranked(
             question, history=history, filters=replace(filters, as_of=None), k=RANK_DEPTH, as_of=as_of
         )
+        seconds = time.perf_counter() - started
         top = answer.citations[0].score if answer.citations else (passages[0].score if passages else 0.0)
+        folded = self._folded_copies([p.article_id for p in passages], answer.as_of)
+
+        def cited(c: Citation) -> Unit:
+            listed = [a["article_id"] for a in c.also_reported_by]
+            return Unit(c.article_id, c.sentence, tuple(dict.fromkeys([*listed, *folded.get(c.article_id, ())])))
+
         return SystemOutput(
             text=answer.text,
-            cited=[Unit(c.article_id, c.sentence) for c in answer.citations],
-            ranked=[Unit(p.article_id, p.sentence) for p in passages],
+            cited=[cited(c) for c in answer.citations],
+            ranked=[Unit(p.article_id, p.sentence, folded.get(p.article_id, ())) for p in passages],
             short_answer=answer.short_answer,
             refused=answer.refused,
             top_score=top,
+            seconds=seconds,
         )
+
+    def _folded_copies(self, article_ids: Sequence[str], as_of: str | None) -> dict[str, tuple[str, ...]]:
+        """The copies of each ranked article's story that folding leaves out of the ranking (its
+        passages stand for them), less those dated after the as-of day: those are never candidates,
+        and a citation never lists them."""
+        index = self.assistant.index
+        found = {a: index.copies_of(a) for a in dict.fromkeys(article_ids)}
+        others = {c for copies in found.values() for c in copies}
+        if as_of and others:
+            dates = {a: brief[1] for a, brief in index.briefs(others).items()}
+            others = {c for c in others if c in dates and not (dates[c] and dates[c][:10] > as_of[:10])}
+        return {a: tuple(c for c in copies if c in others) for a, copies in found.items() if copies}
 
 
 class LexicalStore(Protocol):

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from assistant.config import DEMO_CORPUS, PROJECT_ROOT
+from assistant.config import PROJECT_ROOT
 from assistant.errors import FilterError
 from assistant.retrieval.as_of import prefer_in_time, stale_note, within_window
 from assistant.retrieval.temporal import resolve_time
 from assistant.schema import Passage, SearchFilters
+from tests.conftest import open_demo_and_dated_story
 
-STORY = PROJECT_ROOT / "assistant" / "samples" / "dated_story_articles.jsonl"
 TIME_QA = PROJECT_ROOT / "eval" / "time_qa.jsonl"
 DEMO_QA = PROJECT_ROOT / "eval" / "demo_qa.jsonl"
 STRIKERS = "How many workers are on strike at the Port of Velmouth?"
@@ -21,12 +21,7 @@ STRIKERS = "How many workers are on strike at the Port of Velmouth?"
 
 @pytest.fixture(scope="module")
 def dated(tmp_path_factory, embedder):
-    from assistant import Assistant
-
-    assistant = Assistant.open(index="dated", index_dir=tmp_path_factory.mktemp("dated"), embedder=embedder)
-    assistant.ingest([DEMO_CORPUS, STORY])
-    yield assistant
-    assistant.close()
+    yield from open_demo_and_dated_story(tmp_path_factory, embedder, "dated")
 
 
 def _dates(assistant) -> dict[str, str | None]:
