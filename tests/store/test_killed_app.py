@@ -52,7 +52,7 @@ def test_app_killed_mid_upload_restarts_clean_and_a_reupload_equals_a_clean_inge
     app = start_app_process(index_dir)  # reopening repairs the cut-off batch
     try:
         health = httpx.get(f"{app.url}/healthz").json()
-        assert health["status"] == "ok"
+        assert health["status"] == "ok", health
         kept = health["articles"]
         assert 6 < kept < 606
     finally:
