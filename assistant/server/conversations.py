@@ -54,9 +54,14 @@ def record_turn(
     return {"conversations": [found, *conversations][:MAX_CONVERSATIONS], "current": found["id"]}
 
 
+def holds(store: Any, conversation_id: str | None) -> bool:
+    """Whether the store keeps a conversation with this id."""
+    return any(c["id"] == conversation_id for c in _conversations(store))
+
+
 def current_id(store: Any) -> str | None:
     current = store.get("current") if isinstance(store, dict) else None
-    return current if any(c["id"] == current for c in _conversations(store)) else None
+    return current if holds(store, current) else None
 
 
 def choices(store: Any) -> list[tuple[str, str]]:

@@ -133,10 +133,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         stored = assistant.article(article_id)
         return stored.text if stored else None
 
-    def ask_quietly(question: str) -> Answer:
-        return assistant.ask(question)
-
-    examples = ExampleQuestions(ask_quietly)
+    examples = ExampleQuestions(assistant.ask)
 
     def example_questions(articles: list[Any]) -> list[str]:
         try:
@@ -238,7 +235,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
 
     def open_conversation(conversation: str | None, store: Any) -> tuple[Any, ...]:
         """Show a kept conversation (on page load: the current one) with its sources."""
-        conversation = conversation if conversation in dict((v, k) for k, v in conversations.choices(store)) else None
+        conversation = conversation if conversations.holds(store, conversation) else None
         messages, answers = conversations.restore(store, conversation)
         if isinstance(store, dict):
             store = {**store, "current": conversation}
@@ -268,14 +265,15 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         found = _readable(lambda: assistant.articles(query), []) if (query or "").strip() else articles
         rows, page, count = article_rows(found, query, page)
         questions = example_questions(articles) if articles and not assistant.problems else []
+        overview = corpus_overview(articles)
         return (
-            overview_html(corpus_overview(articles)),
+            overview_html(overview),
             gr.update(samples=[[q] for q in questions], visible=bool(questions)),
             rows,
             page,
             count,
             gr.update(choices=[(f"{a.title or a.id} — {a.id}", a.id) for a in articles], value=None),
-            gr.update(choices=sorted({a.source for a in articles if a.source}, key=str.lower)),
+            gr.update(choices=list(overview.sources)),
         )
 
     def table_page(query: str | None, page: int) -> tuple[Any, ...]:
