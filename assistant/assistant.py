@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answering.base import filtered_refusal
 from assistant.answering.factory import build_answerer
-from assistant.answering.follow_ups import resolve
+from assistant.answering.follow_ups import FollowUp, resolve
 from assistant.config import Settings, prompt_text
 from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
@@ -21,9 +21,10 @@ from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
 from assistant.retrieval.as_of import prefer_in_time, stale_note, with_as_of, within_window
 from assistant.retrieval.copies import fold_copies
-from assistant.retrieval.question import ENGLISH_ONLY, analyse, looks_non_english, validate_question
+from assistant.retrieval.question import ENGLISH_ONLY, Question, analyse, looks_non_english, validate_question
+from assistant.retrieval.recency import NO_PRIOR, RecencyPrior, load_prior
 from assistant.retrieval.retriever import HybridRetriever
-from assistant.retrieval.temporal import resolve_time
+from assistant.retrieval.temporal import TimeScope, resolve_time
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
 from assistant.store.index import HealthReport, RepairReport, SentenceIndex, SyncReport
 
@@ -35,7 +36,21 @@ if TYPE_CHECKING:
     from assistant.store.migrate import MigrateReport
 
 
-DEMO_SEEDED = "demo_seeded"  # index note: the demo corpus was built here once
+DEMO_SEEDED = "demo_seeded"
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A question as retrieval read it, and the sentences retrieved for it (see `Assistant.candidates`)."""
+
+    follow_up: FollowUp
+    parsed: Question  # the standalone question the reader reads
+    scope: TimeScope | None  # its time expressions, resolved against as_of (None: no as-of day)
+    as_of: date | None
+    filters: SearchFilters  # the caller's, checked
+    searched_with: SearchFilters  # what retrieval used: with as_of, and the question's window if it held any
+    cued: bool  # the question says something of time (the recency prior's stronger setting)
+    passages: list[Passage]  # index note: the demo corpus was built here once
 
 
 class Assistant:
@@ -168,11 +183,12 @@ class Assistant:
         filters: SearchFilters | dict | None = None,
         as_of: date | str | None = TODAY,
     ) -> list[Passage]:
-        """The k best sentences for `question` (none dated after `as_of`); EmptyIndexError when nothing is indexed,
+        """The k best sentences for `question` (none dated after `as_of`; a window the question states is
+        kept when it holds any; the recency prior applied); EmptyIndexError when nothing is indexed,
         FilterError for a reversed date range or a source the index does not hold."""
-        day = resolve_as_of(as_of)
-        self._require_articles()
-        return self.retriever.retrieve(question, k=k, filters=with_as_of(self._checked_filters(filters), day))
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        return self.candidates(question, filters=filters, as_of=as_of, k=k).passages
 
     def _checked_filters(self, filters: SearchFilters | dict | None) -> SearchFilters:
         """The caller's filters, or FilterError: a reversed date range, or a source the index does not hold
@@ -195,6 +211,7 @@ class Assistant:
         history: Sequence[Any] | None = None,
         filters: SearchFilters | dict | None = None,
         as_of: date | str | None = TODAY,
+        strictness: str | None = None,
     ) -> Answer:
         """Answer with cited sentences, or refuse when the articles don't support an answer.
 
@@ -202,8 +219,10 @@ class Assistant:
         no article dated after it is cited, and "this week", "on Tuesday", "latest" are read
         against it (see retrieval/as_of.py). FilterError for a reversed date range or a source the
         index does not hold; a refusal under filters names them (`Answer.filters_applied`).
+        `strictness` (strict | balanced | lenient; default: Settings.strictness) is how sure the
+        reader must be to answer (answering/strictness.py); FilterError for another value.
         """
-        return self.ask_ranked(question, history, filters, as_of=as_of)[0]
+        return self.ask_ranked(question, history, filters, as_of=as_of, strictness=strictness)[0]
 
     def ask_ranked(
         self,
@@ -212,6 +231,7 @@ class Assistant:
         filters: SearchFilters | dict | None = None,
         k: int | None = None,
         as_of: date | str | None = TODAY,
+        strictness: str | None = None,
     ) -> tuple[Answer, list[Passage]]:
         """The answer plus the ranked sentences it was chosen from (evaluation reads both).
 
@@ -219,32 +239,22 @@ class Assistant:
         `k` (default: that number) is how many ranked sentences come back.
         """
         text = validate_question(question)
-        day = resolve_as_of(as_of)
-        self._require_articles()
-        chosen = self._checked_filters(filters)
-        follow_up = resolve(text, history)
-        standalone = follow_up.searched  # what retrieval and the reader read; the readable form is shown
-        scope = resolve_time(standalone, day) if day else None
-        parsed = analyse(standalone)
-        searched = analyse(scope.text_without_time) if scope and scope.expressions else parsed
-        read = self.answerer.candidates
+        answerer = self.answerer.at(strictness)
+        read = answerer.candidates
         k = read if k is None else k
-        base = with_as_of(chosen, day)
-        windowed = within_window(base, scope)
-        passages = self.retriever.retrieve(searched, k=max(k, read), filters=windowed) if windowed else []
-        used = windowed
-        if not passages:  # no window stated, or nothing in it: the as-of limit alone
-            passages = self.retriever.retrieve(searched, k=max(k, read), filters=base)
-            used = base
-        ranking = self.answerer.rank(parsed, passages[:read])
-        floor = self.answerer.refusal_threshold
-        ranked = prefer_in_time(ranking.passages, scope, floor=floor)
-        folded = fold_copies(ranked, self.index, day, used or base, floor=floor)  # one story, cited once
+        found = self.candidates(text, history, filters, as_of, k=max(k, read))
+        parsed, scope, day, chosen, used = found.parsed, found.scope, found.as_of, found.filters, found.searched_with
+        follow_up, passages = found.follow_up, found.passages
+        ranking = answerer.rank(parsed, passages[:read])
+        floor = answerer.refusal_threshold
+        ranked = self.prior.reorder_answers(ranking.passages, day, found.cued, floor)
+        ranked = prefer_in_time(ranked, scope, floor=floor)
+        folded = fold_copies(ranked, self.index, day, used, floor=floor)  # one story, cited once
         shorts = dict(ranking.short_answers)
         shorts.update({new: shorts[old] for new, old in folded.moved.items() if old in shorts})
-        answer = folded.cite(
-            self.answerer.compose(parsed, replace(ranking, passages=folded.passages, short_answers=shorts))
-        )
+        answer = folded.cite(answerer.compose(parsed, replace(ranking, passages=folded.passages, short_answers=shorts)))
+        if answerer.thresholds:
+            answer = replace(answer, strictness=(strictness or self.settings.strictness).strip().lower())
         passages = folded.passages + folded.drop_copies(passages[len(ranked) :], self.index)
         if follow_up.leaned_on:
             answer = replace(
@@ -260,6 +270,43 @@ class Assistant:
         if answer.refused and looks_non_english(text):
             answer = replace(answer, text=ENGLISH_ONLY)
         return answer, passages[:k]
+
+    def candidates(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        filters: SearchFilters | dict | None = None,
+        as_of: date | str | None = TODAY,
+        k: int | None = None,
+    ) -> Candidates:
+        """What the answerer will choose from: the question read against `as_of` (follow-up resolved,
+        time expressions found), then the retrieved sentences, within a window the question states
+        if that finds any, rescored by the recency prior, best first, `k` deep (default: all scored)."""
+        text = validate_question(question)
+        day = resolve_as_of(as_of)
+        self._require_articles()
+        chosen = self._checked_filters(filters)
+        follow_up = resolve(text, history)
+        standalone = follow_up.searched  # what retrieval and the reader read; the readable form is shown
+        scope = resolve_time(standalone, day) if day else None
+        parsed = analyse(standalone)
+        searched = analyse(scope.text_without_time) if scope and scope.expressions else parsed
+        depth = max(k or 0, self.settings.rerank_candidates)  # the prior may lift any scored candidate
+        base = with_as_of(chosen, day)
+        windowed = within_window(base, scope)
+        passages = self.retriever.retrieve(searched, k=depth, filters=windowed) if windowed else []
+        used = windowed
+        if not passages:  # no window stated, or nothing in it: the as-of limit alone
+            passages = self.retriever.retrieve(searched, k=depth, filters=base)
+            used = base
+        cued = bool(scope and (scope.expressions or scope.wants_latest))
+        passages = self.prior.rescore_retrieval(passages, day, cued)
+        return Candidates(follow_up, parsed, scope, day, chosen, used, cued, passages[: k or depth])
+
+    @property
+    def prior(self) -> RecencyPrior:
+        """The fitted recency prior, or none when settings switch it off (for A/B measurements)."""
+        return load_prior() if self.settings.recency_prior else NO_PRIOR
 
     def _dated(self, answer: Answer, day: date, passages: list[Passage]) -> Answer:
         """Say what day the answer is as of, when it was reported if long before, and why nothing was found."""

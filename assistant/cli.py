@@ -158,6 +158,13 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--since", help="only articles dated on/after YYYY-MM-DD")
     parser.add_argument("--until", help="only articles dated on/before YYYY-MM-DD")
+    parser.add_argument(
+        "--strictness",
+        type=str.lower,
+        choices=("strict", "balanced", "lenient"),
+        help="how sure the reader must be to answer: about 95, 90 or 80 %% of answers right "
+        "(default: balanced, or ASSISTANT_STRICTNESS); stricter answers fewer questions",
+    )
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
@@ -274,7 +281,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     validate_question(args.question)  # fail fast, before loading any model
     filters = _filters(args)
     _as_of(args)
-    answer = _open_or_route(args).ask(args.question, filters=filters, as_of=args.as_of)
+    answer = _open_or_route(args).ask(args.question, filters=filters, as_of=args.as_of, strictness=args.strictness)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
 
@@ -295,7 +302,9 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         if not question:
             break
         try:
-            answer = assistant.ask(question, history=history, filters=filters, as_of=args.as_of)
+            answer = assistant.ask(
+                question, history=history, filters=filters, as_of=args.as_of, strictness=args.strictness
+            )
         except (InvalidQuestionError, FilterError) as exc:
             print(f"error: {exc}")
             continue

@@ -102,11 +102,16 @@ class Settings:
     reader_candidates: int = 10  # top retrieved sentences the reader rescores
     reader_dir: Path | None = None  # None: the reader shipped in assistant/answering/reader/weights
     reader_runtime: str = "onnx-int8"  # or "torch-int8", "torch-fp32" (see assistant.answering.reader.reader.RUNTIMES)
-    # None: the threshold calibrated when the reader was trained (in its reader.json).
+    # How sure the reader must be to answer: strict | balanced | lenient, thresholds calibrated for
+    # 95 / 90 / 80 % of answers right (assistant/answering/strictness.py, in the reader's reader.json).
+    strictness: str = "balanced"
+    # None: the threshold of `strictness`; a number here pins the reader's threshold instead.
     reader_refusal_threshold: float | None = None
     # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m training.calibrate_refusal`.
     refusal_threshold: float = 0.38
     max_answer_sentences: int = 3
+    # The fitted recency prior (assistant/retrieval/recency.py); off only to measure what it changes.
+    recency_prior: bool = True
     cache_dir: Path | None = None  # derived model files (ONNX forms); None: the user's cache folder
     max_upload_mb: float = 20.0  # per upload request (browser and HTTP API)
     auth: str | None = None  # "user:password" turns on HTTP basic auth for the app
@@ -158,6 +163,25 @@ def _text(value: str) -> str:
     return value
 
 
+def _strictness(value: str) -> str:
+    from assistant.answering.strictness import PRECISION_TARGETS
+
+    level = value.strip().lower()
+    if level not in PRECISION_TARGETS:
+        raise ValueError(f"expected one of {', '.join(PRECISION_TARGETS)}")
+    return level
+
+
+def _switch(value: str) -> bool:
+    """1/true/yes/on or 0/false/no/off, any case."""
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ASSISTANT_INDEX_DIR": ("index_dir", Path),
     "ASSISTANT_INDEX": ("index_name", _text),
@@ -175,4 +199,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ASSISTANT_HOST": ("host", _text),
     "ASSISTANT_PORT": ("port", int),
     "ASSISTANT_LOCK_WAIT": ("lock_wait", float),
+    "ASSISTANT_RECENCY_PRIOR": ("recency_prior", _switch),
+    "ASSISTANT_STRICTNESS": ("strictness", _strictness),
 }

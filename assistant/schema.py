@@ -173,6 +173,7 @@ class Answer:
     reported: str | None = None  # "reported 2023-05-02" when the answer's article is much older than as_of
     leaned_on: str | None = None  # a follow-up: the earlier question (as asked) it was resolved against
     filters_applied: str | None = None  # the caller's filters in words, "source: Agency; from 2026-03-01"; None: none
+    strictness: str | None = None  # the level the reader answered at (None: an answerer with one fixed threshold)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,11 +2,12 @@
 
     python -m assistant --index rtqa ingest ../shared/data/news/realtimeqa_dev_articles.jsonl.gz   # once
     python bench/scale.py --source rtqa [--sizes 10000 100000] [--questions 200]
+    python bench/scale.py --source rtqa --compare-recency 3    # the recency prior's cost, A/B
 
 The smaller indexes are copies of the first articles of the source index, vectors
 included, so nothing is re-embedded. Each size is measured in a fresh process:
 model and index loaded first, then `ask` (retrieve + answer) over real RealTimeQA
-questions; the process reports its latencies and peak RSS. Prints a table and
+questions, each as of the day it was asked; the process reports its latencies and peak RSS. Prints a table and
 writes bench/results/scale.json and scale.png.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -30,9 +32,11 @@ RESULTS = REPO / "bench" / "results"
 QUESTIONS = RTQA_QUESTIONS
 
 
-def load_questions(count: int, seed: int = 5) -> list[str]:
+def load_questions(count: int, seed: int = 5) -> list[tuple[str, str]]:
+    """(question, the day it was asked) for `count` RealTimeQA questions drawn at random."""
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [row["question"] for row in random.Random(seed).sample(rows, min(count, len(rows)))]
+    chosen = random.Random(seed).sample(rows, min(count, len(rows)))
+    return [(row["question"], str(row["question_date"]).replace("/", "-")) for row in chosen]
 
 
 def copy_subset(source: object, target: object, max_sentences: int, batch_articles: int = 100) -> int:
@@ -103,9 +107,9 @@ def measure(index_dir: str, index: str, questions: int) -> dict:
     qa.ask("warm up question")
     load_s = time.perf_counter() - started
     latencies = []
-    for question in load_questions(questions):
+    for question, day in load_questions(questions):
         t0 = time.perf_counter()
-        qa.ask(question)
+        qa.ask(question, as_of=day)  # as of the day it was asked, as in the evaluation
         latencies.append((time.perf_counter() - t0) * 1000)
     counts = qa.counts()
     return {
@@ -118,14 +122,30 @@ def measure(index_dir: str, index: str, questions: int) -> dict:
         "mean_ms": round(float(np.mean(latencies)), 1),
         "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
         "load_s": round(load_s, 1),
+        "recency_prior": qa.settings.recency_prior,
     }
 
 
-def measure_in_subprocess(index_dir: Path, index: str, questions: int) -> dict:
+def measure_in_subprocess(index_dir: Path, index: str, questions: int, recency_prior: bool = True) -> dict:
     command = [sys.executable, __file__, "--measure", "--index-dir", str(index_dir), "--source", index]
     command += ["--questions", str(questions)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    env = {**os.environ, "ASSISTANT_RECENCY_PRIOR": "on" if recency_prior else "off"}
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def compare_recency(index_dir: Path, index: str, questions: int, rounds: int) -> list[dict]:
+    """The same questions with the recency prior off and on, in fresh processes, alternating (A/B)."""
+    rows = []
+    for _ in range(rounds):
+        rows += [measure_in_subprocess(index_dir, index, questions, recency_prior=on) for on in (False, True)]
+    off = [r["p50_ms"] for r in rows if not r["recency_prior"]]
+    on = [r["p50_ms"] for r in rows if r["recency_prior"]]
+    print(
+        f"{index}: ask p50 with the recency prior off {np.median(off):.1f} ms, on {np.median(on):.1f} ms "
+        f"(median of {rounds} alternating runs of {questions} questions; difference {np.median(on) - np.median(off):+.1f} ms)"
+    )
+    return rows
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -157,6 +177,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare-recency",
+        type=int,
+        metavar="ROUNDS",
+        help="instead: time the source index with the recency prior off and on, ROUNDS times each, alternating",
+    )
     args = parser.parse_args()
     if not QUESTIONS.exists():
         print(f"skipped: {QUESTIONS} not found (the shared data folder is absent)")
@@ -165,9 +191,15 @@ def main() -> int:
         print(json.dumps(measure(args.index_dir, args.source, args.questions)))
         return 0
 
+    index_dir = Path(args.index_dir)
+    if args.compare_recency:
+        rows = compare_recency(index_dir, args.source, args.questions, args.compare_recency)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "scale-recency.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        return 0
+
     from assistant import Assistant
 
-    index_dir = Path(args.index_dir)
     source = Assistant.open(index=args.source, index_dir=index_dir)
     subsets = []
     for size in args.sizes:

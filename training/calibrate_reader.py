@@ -16,7 +16,10 @@ and the reader reads them; then
   accuracy (answerable answered, unanswerable refused), weighted as if a third of the
   questions were unanswerable (as in SQuAD 2.0): users mostly ask what the news says,
   so a wrong refusal should weigh more than in a half-and-half mix.
-Both go into the reader's reader.json. It also prints how often the gold sentence comes
+- each strictness level's threshold is the lowest cut whose answers hold the answer in
+  their first citation at the level's precision target, on the same weighted mix
+  (assistant/answering/strictness.py); `--plot` draws the risk-coverage curve.
+All go into the reader's reader.json. It also prints how often the gold sentence comes
 first among the answerable questions' candidates, by the reader alone and by the
 combined score.
 
@@ -37,6 +40,7 @@ from assistant.answering.reader import shipped_weights
 from assistant.answering.reader.model import CONFIG_FILE
 from assistant.answering.reader.reader import combined_score, load_reader, logit
 from assistant.answering.reading import context_of
+from assistant.answering.strictness import PRECISION_TARGETS, Outcome, risk_coverage, threshold_for
 from assistant.config import bundled_model_path
 from assistant.evaluation.datasets import spread
 from assistant.evaluation.metrics import normalise_answer
@@ -58,6 +62,7 @@ def main() -> int:
         default=1 / 3,
         help="the share of unanswerable questions the threshold is tuned for (SQuAD 2.0 has about a third)",
     )
+    parser.add_argument("--plot", type=Path, help="draw the risk-coverage curve into this PNG")
     args = parser.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -131,13 +136,72 @@ def main() -> int:
     }
     print("score weights:", json.dumps(weights))
     print("refusal:", json.dumps(calibration))
+    strictness = strictness_levels(per_question, weights, args.unanswerable_share, args.plot)
+    print("strictness:", json.dumps(strictness["thresholds"]))
     config_path = args.weights / CONFIG_FILE
     config = json.loads(config_path.read_text(encoding="utf-8"))
     calibration["answer_first"] = first
-    config.update(score_weights=weights, refusal_threshold=threshold, refusal_calibration=calibration)
+    config.update(
+        score_weights=weights,
+        refusal_threshold=threshold,
+        refusal_calibration=calibration,
+        strictness_thresholds=strictness["thresholds"],
+        strictness_calibration=strictness,
+    )
     config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     print(f"written to {config_path}")
     return 0
+
+
+def strictness_levels(
+    per_question: list, weights: dict[str, float], unanswerable_share: float, plot: Path | None
+) -> dict:
+    """The threshold of each strictness level (its precision target met with the most answered) and the
+    risk-coverage curve they come from, over the calibration questions weighted to the realistic mix."""
+    outcomes = []
+    for rows, answerable, holds, _ in per_question:
+        scores = [combined_score(r, s, weights) for r, s in rows]
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        outcomes.append(Outcome(scores[best], answerable and holds[best], answerable))
+    curve = risk_coverage(outcomes, unanswerable_share)
+    levels = {level: threshold_for(curve, target) for level, target in PRECISION_TARGETS.items()}
+    if plot:
+        plot_risk_coverage(curve, levels, plot)
+    step = max(1, len(curve) // 40)
+    return {
+        "thresholds": {level: point.threshold for level, point in levels.items()},
+        "levels": {level: vars(point) for level, point in levels.items()},
+        "precision_targets": PRECISION_TARGETS,
+        "unanswerable_share": round(unanswerable_share, 4),
+        "questions": len(outcomes),
+        "curve": [
+            {"threshold": p.threshold, "coverage": round(p.coverage, 4), "precision": round(p.precision, 4)}
+            for p in curve[::step]
+        ],
+    }
+
+
+def plot_risk_coverage(curve: list, levels: dict, path: Path) -> None:
+    """Precision of the answers against the share of questions answered, with each level marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(figsize=(6, 4))
+    axes.plot([p.coverage * 100 for p in curve], [p.precision * 100 for p in curve], color="tab:blue")
+    for level, point in levels.items():
+        axes.plot(point.coverage * 100, point.precision * 100, "o", label=f"{level}: threshold {point.threshold}")
+    axes.set(
+        xlabel="questions answered (%)",
+        ylabel="answers with a right first citation (%)",
+        title="Risk-coverage on the calibration questions",
+        ylim=(50, 101),
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ those that score nearly as well, with a short answer.
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answering.short_answers import extract
+from assistant.answering.strictness import check_strictness
 from assistant.retrieval.question import Question
 from assistant.schema import Answer, Citation, Passage, SearchFilters
 
@@ -39,9 +41,27 @@ class Answerer(ABC):
     support_margin = SUPPORT_MARGIN
     candidates = DEFAULT_CANDIDATES  # how many of the ranked sentences it reads
 
-    def __init__(self, refusal_threshold: float, max_sentences: int = 3) -> None:
+    def __init__(
+        self, refusal_threshold: float, max_sentences: int = 3, thresholds: dict[str, float] | None = None
+    ) -> None:
         self.refusal_threshold = refusal_threshold
         self.max_sentences = max_sentences
+        # strictness level -> calibrated threshold (answering/strictness.py); empty: one fixed threshold
+        self.thresholds = dict(thresholds or {})
+
+    def at(self, strictness: str | None) -> Answerer:
+        """This answerer refusing at the threshold calibrated for `strictness` (None: as configured).
+
+        FilterError for an unknown level; an answerer with one fixed threshold (the heuristic, or
+        a threshold set by hand) stays as it is."""
+        if strictness is None:
+            return self
+        threshold = self.thresholds.get(check_strictness(strictness))
+        if threshold is None or threshold == self.refusal_threshold:
+            return self
+        twin = copy.copy(self)
+        twin.refusal_threshold = threshold
+        return twin
 
     def answer(self, question: Question, passages: list[Passage]) -> Answer:
         return self.compose(question, self.rank(question, passages))

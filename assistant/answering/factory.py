@@ -27,9 +27,13 @@ def _reader(settings: Settings) -> Answerer:
     if reader is None:
         return _heuristic(settings)
     threshold = settings.reader_refusal_threshold
-    if threshold is None:
-        threshold = float(reader.config.get("refusal_threshold", DEFAULT_READER_THRESHOLD))
-    return ReaderAnswerer(reader, threshold, settings.max_answer_sentences, settings.reader_candidates)
+    thresholds = {level: float(t) for level, t in (reader.config.get("strictness_thresholds") or {}).items()}
+    if threshold is not None:
+        thresholds = {}  # a threshold set by hand is kept whatever the strictness
+    else:
+        fallback = reader.config.get("refusal_threshold", DEFAULT_READER_THRESHOLD)
+        threshold = float(thresholds.get(settings.strictness, fallback))
+    return ReaderAnswerer(reader, threshold, settings.max_answer_sentences, settings.reader_candidates, thresholds)
 
 
 ANSWERERS: dict[str, Callable[[Settings], Answerer]] = {"reader": _reader, "heuristic": _heuristic}

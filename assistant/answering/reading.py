@@ -30,8 +30,15 @@ class ReaderAnswerer(Answerer):
 
     support_margin = 0.25
 
-    def __init__(self, reader: Reader, refusal_threshold: float, max_sentences: int = 3, candidates: int = 10) -> None:
-        super().__init__(refusal_threshold, max_sentences)
+    def __init__(
+        self,
+        reader: Reader,
+        refusal_threshold: float,
+        max_sentences: int = 3,
+        candidates: int = 10,
+        thresholds: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__(refusal_threshold, max_sentences, thresholds)
         self.reader = reader
         self.candidates = candidates
         self.score_weights = reader.config.get("score_weights")

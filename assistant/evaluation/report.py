@@ -93,6 +93,7 @@ def write_report(run: EvalRun, folder: Path) -> dict[str, Path]:
         "recall": folder / "recall_at_k.png",
         "latency": folder / "latency.png",
         "types": folder / "accuracy_by_type.png",
+        "risk_coverage": folder / "risk_coverage.png",
         "markdown": folder / "report.md",
     }
     paths["json"].write_text(json.dumps(run.to_dict(), indent=2), encoding="utf-8")
@@ -103,6 +104,7 @@ def write_report(run: EvalRun, folder: Path) -> dict[str, Path]:
     _plot_recall(run, paths["recall"])
     _plot_latency(run, paths["latency"])
     _plot_types(run, paths["types"])
+    _plot_risk_coverage(run, paths["risk_coverage"])
     paths["markdown"].write_text(_markdown(run), encoding="utf-8")
     return paths
 
@@ -126,6 +128,11 @@ def _markdown(run: EvalRun) -> str:
         "",
         "## Latency per question",
         "![latency](latency.png)",
+        "",
+        "## When to answer: risk-coverage",
+        "Each refusal threshold on a system's top score answers some share of the questions; the curve is "
+        "the share of those answers whose best unit holds the gold answer. The dot is where the run answered.",
+        "![risk-coverage](risk_coverage.png)",
         "",
         "## Answer hit by question type",
         "![by type](accuracy_by_type.png)",
@@ -199,6 +206,35 @@ def _plot_latency(run: EvalRun, path: Path) -> None:
     for name, summary in run.summaries.items():
         ax.hist([r.seconds * 1000 for r in summary.items], bins=bins, alpha=0.55, label=name)
     ax.set(xscale="log", xlabel="ms per question (log scale)", ylabel="questions", title="latency per question")
+    ax.legend()
+    _save(plt, fig, path)
+
+
+def _plot_risk_coverage(run: EvalRun, path: Path) -> None:
+    """Precision of the answers (gold answer in the first citation) against the share of questions
+    answered, for every refusal threshold on each system's top score; a dot where the run answered."""
+    from assistant.answering.strictness import Outcome, risk_coverage
+
+    plt, fig, axes = _figure()
+    ax = axes[0][0]
+    for name, summary in run.summaries.items():
+        items = summary.items
+        if not items:
+            continue
+        curve = risk_coverage([Outcome(i.top_score, i.top_correct, i.answerable) for i in items])
+        (line,) = ax.plot([100 * p.coverage for p in curve], [100 * p.precision for p in curve], label=name)
+        answered = [i for i in items if not i.refused]
+        if answered:
+            right = sum(i.top_correct for i in answered) / len(answered)
+            ax.plot(100 * len(answered) / len(items), 100 * right, "o", color=line.get_color())
+    ax.set(
+        xlabel="questions answered (%)",
+        ylabel="answers with the gold answer first (%)",
+        title="risk-coverage (dot: as answered)",
+        ylim=(0, 101),
+        xlim=(0, 101),
+    )
+    ax.grid(alpha=0.3)
     ax.legend()
     _save(plt, fig, path)
 

@@ -36,6 +36,9 @@ class ItemResult:
     has_support: bool = False
     has_article: bool = False
     answer_words: int = 0  # how much the user must read: a long chunk "contains" more answers
+    # The best-ranked unit (the first citation, or on a refusal what it would have been) holds a gold
+    # answer: with top_score, what the risk-coverage curve of the report is drawn from.
+    top_correct: bool = False
 
     @property
     def passed(self) -> bool:

@@ -138,6 +138,7 @@ def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult
         has_support=item.answerable and bool(gold),
         has_article=item.answerable and bool(item.article_id),
         answer_words=len(output.text.split()) if not output.refused else 0,
+        top_correct=item.answerable and any(answer_hit(u.text, item.answers) for u in (cited or output.ranked)[:1]),
     )
 
 

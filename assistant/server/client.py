@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
+from assistant.answering.strictness import check_strictness
 from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
 from assistant.errors import (
     ArticleNotFoundError,
@@ -115,8 +116,11 @@ class AppClient:
         history: Sequence[Any] | None = None,
         filters: SearchFilters | dict | None = None,
         as_of: date | str | None = TODAY,
+        strictness: str | None = None,
     ) -> Answer:
         body: dict[str, Any] = {"question": question, "history": list(history or [])}
+        if strictness is not None:
+            body["strictness"] = check_strictness(strictness)  # checked here: exit 2 before the request
         day = resolve_as_of(as_of)  # resolved here: "today" is the caller's today
         body["as_of"] = day.isoformat() if day else NO_LIMIT
         chosen = SearchFilters.from_dict(filters)
@@ -140,6 +144,7 @@ class AppClient:
             reported=data.get("reported"),
             leaned_on=data.get("leaned_on"),
             filters_applied=data.get("filters_applied"),
+            strictness=data.get("strictness"),
         )
 
     # --- transport ----------------------------------------------------------------

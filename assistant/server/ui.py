@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answering.strictness import STRICTNESS_LEVELS, check_strictness
 from assistant.assistant import Assistant
 from assistant.config import MAX_QUESTION_CHARS
 from assistant.dates import NO_LIMIT, TODAY, resolve_as_of
@@ -148,6 +149,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         date_from: str | None,
         date_to: str | None,
         as_of: str | None,
+        strictness: str | None = None,
     ) -> tuple[Any, ...]:
         """Queue a question (with the filters set when it was sent); `drain` answers the queue in order.
 
@@ -162,10 +164,11 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             validate_question(message)
             filters = chat_filters(sources, date_from, date_to)
             day = resolve_as_of((as_of or "").strip() or TODAY, label="As of")
+            level = check_strictness(strictness, label="Answer when")
         except AssistantError as exc:
             waiting.append({"question": message[:MAX_QUESTION_CHARS], "error": str(exc)})
             return "", queued_markdown(waiting)
-        waiting.append({"question": message, "filters": filters, "as_of": day or NO_LIMIT})
+        waiting.append({"question": message, "filters": filters, "as_of": day or NO_LIMIT, "strictness": level})
         return message, queued_markdown(waiting)
 
     def drain(
@@ -196,7 +199,11 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
             if error is None:
                 try:
                     answer = assistant.ask(
-                        message, history=[a.question for a in answers], filters=item["filters"], as_of=item["as_of"]
+                        message,
+                        history=[a.question for a in answers],
+                        filters=item["filters"],
+                        as_of=item["as_of"],
+                        strictness=item.get("strictness"),
                     )
                 except AssistantError as exc:
                     error = str(exc)
@@ -363,14 +370,19 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         date_from: str | None = None,
         date_to: str | None = None,
         as_of: str | None = None,
+        strictness: str | None = None,
     ) -> dict:
-        """Answer a question with cited sentences; the same JSON as POST /api/ask (as_of: default today)."""
+        """Answer a question with cited sentences; the same JSON as POST /api/ask (as_of: default today;
+        strictness: strict, balanced or lenient, default the server's)."""
         from assistant.server.api.models import ask_response
 
         try:
             filters = chat_filters(sources, date_from, date_to)
             day = resolve_as_of((as_of or "").strip() or TODAY, label="as_of")
-            answer = assistant.ask(question, history=history or [], filters=filters, as_of=day or NO_LIMIT)
+            level = check_strictness(strictness) if strictness else None
+            answer = assistant.ask(
+                question, history=history or [], filters=filters, as_of=day or NO_LIMIT, strictness=level
+            )
             return ask_response(answer).model_dump()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
@@ -460,12 +472,20 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                         with gr.Row():
                             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="nqa-date-from")
                             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="nqa-date-to")
+                        strictness = gr.Radio(
+                            choices=list(STRICTNESS_LEVELS),
+                            value=assistant.settings.strictness,
+                            label="Answer when",
+                            info="strict: about 95 % of answers right, fewer answered; balanced: 90 %; "
+                            "lenient: 80 %, more answered",
+                            elem_id="nqa-strictness",
+                        )
                 with gr.Column(scale=2):
                     sources_html = gr.HTML(sources_panel([], article_text), elem_id="nqa-sources")
             # Sending queues the question at once (every send counts, none is dropped while an answer
             # streams); one drain per page answers the queue in order ("always_last": a send during
             # a drain runs another after it, which finds what is left).
-            send_inputs = [question, waiting, source_filter, date_from, date_to, as_of_box]
+            send_inputs = [question, waiting, source_filter, date_from, date_to, as_of_box, strictness]
             kept_outputs = [store, conversation, recent]
             chat_outputs = [chatbot, answers, sources_html, queued, *kept_outputs]
             drains = []

@@ -140,6 +140,12 @@ class AskRequest(_AsOf):
         ),
     )
     filters: Filters | None = None
+    strictness: Literal["strict", "balanced", "lenient"] | None = Field(
+        None,
+        description="How sure the reader must be to answer: strict, balanced or lenient, calibrated for about 95, 90 "
+        "and 80 % of answers holding the answer in their first citation (default: the server's, balanced). "
+        "Stricter answers fewer questions.",
+    )
 
     @field_validator("history", mode="before")
     @classmethod
@@ -245,6 +251,9 @@ class AskResponse(BaseModel):
     nearest: list[PassageOut] = Field(description="On a refusal: the closest passages, which are not an answer.")
     as_of: str | None = Field(None, description="The day the answer is as of (null: no time limit).")
     reported: str | None = Field(None, description='"reported YYYY-MM-DD" when the answer\'s article is much older.')
+    strictness: str | None = Field(
+        None, description="The strictness the reader answered at (null: an answerer with one fixed threshold)."
+    )
 
 
 class RetrieveResponse(BaseModel):
@@ -339,6 +348,7 @@ def ask_response(answer: Answer) -> AskResponse:
         nearest=[PassageOut.of(p) for p in answer.nearest],
         as_of=answer.as_of,
         reported=answer.reported,
+        strictness=answer.strictness,
     )
 
 

@@ -71,7 +71,10 @@ def build_router(assistant: Assistant) -> APIRouter:
         """Answer with cited sentences, or refuse (with the nearest passages) when nothing supports an answer."""
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
         filters = body.filters.to_search_filters() if body.filters else None
-        return ask_response(assistant.ask(body.question, history=history, filters=filters, as_of=body.as_of_value()))
+        answer = assistant.ask(
+            body.question, history=history, filters=filters, as_of=body.as_of_value(), strictness=body.strictness
+        )
+        return ask_response(answer)
 
     @router.post(
         "/api/retrieve", response_model=RetrieveResponse, responses=error_responses(400, 422), tags=["questions"]

@@ -1,0 +1,115 @@
+"""The recency prior: a news reader asking about "the talks" means the recent talks.
+
+Relevance alone ranks a two-year-old story like yesterday's. The prior adds to each
+candidate's score a term for its article's age at the as-of day:
+
+    weight * (freshness - 0.5),   freshness = 0.5 ** (age_days / half_life_days)
+
+so an article published on the as-of day gains weight/2, one half a half-life old gains
+nothing, and old ones lose up to weight/2. It acts twice: on the retrieval score, which
+decides which candidates the reader reads (and feeds the answer probability), and, among
+the strong candidates only, on the order of the answers (never on which questions are
+refused). Questions with a time cue ("this week", "latest", "on Tuesday", "recently")
+have their own, stronger setting; questions without one get the mild one.
+
+Neutral cases: an undated article gets no term (as if half a half-life old), so a corpus
+with no dates, or a question asked with no as-of day, ranks exactly as without the prior.
+Shape and weights are fitted on RealTimeQA questions dated 2022-2023 only
+(`python -m training.fit_recency`) and shipped in recency.json beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.schema import Passage
+
+FITTED = Path(__file__).resolve().parent / "recency.json"
+
+
+@dataclass(frozen=True)
+class PriorSetting:
+    """One fitted setting: the half-life of freshness and its weight at each stage."""
+
+    half_life_days: float = 30.0
+    retrieval_weight: float = 0.0  # added to the retrieval score, which picks what the reader reads
+    answer_weight: float = 0.0  # added to the answer probability, among strong candidates only
+
+    def term(self, day: str | None, as_of: date, weight: float) -> float:
+        """weight * (freshness - 0.5) for an article of `day`; 0 for undated or unreadable dates."""
+        age = age_in_days(day, as_of)
+        if age is None or weight == 0.0:
+            return 0.0
+        return weight * (0.5 ** (age / self.half_life_days) - 0.5)
+
+
+@dataclass(frozen=True)
+class RecencyPrior:
+    """The mild setting for questions with no time cue, the stronger one for questions with one."""
+
+    plain: PriorSetting = PriorSetting()
+    cued: PriorSetting = PriorSetting()
+
+    def setting(self, cued: bool) -> PriorSetting:
+        return self.cued if cued else self.plain
+
+    def rescore_retrieval(self, passages: list[Passage], as_of: date | None, cued: bool) -> list[Passage]:
+        """Passages with the prior's term added to their score (kept in scores["recency"]), best first."""
+        setting = self.setting(cued)
+        if as_of is None or setting.retrieval_weight == 0.0 or not passages:
+            return passages
+        rescored = []
+        for passage in passages:
+            bonus = setting.term(passage.date, as_of, setting.retrieval_weight)
+            if bonus:
+                scores = {**passage.scores, "recency": round(bonus, 4)}
+                passage = replace(passage, score=round(passage.score + bonus, 4), scores=scores)
+            rescored.append(passage)
+        return sorted(rescored, key=lambda p: p.score, reverse=True)  # stable: ties keep their order
+
+    def reorder_answers(self, passages: list[Passage], as_of: date | None, cued: bool, floor: float) -> list[Passage]:
+        """Among candidates at or above `floor` (the refusal threshold), order by answer probability
+        plus the prior's term; the others keep their order after them. Refusals are unchanged."""
+        setting = self.setting(cued)
+        if as_of is None or setting.answer_weight == 0.0:
+            return passages
+        strong = [p for p in passages if p.score >= floor]
+        if len(strong) < 2:
+            return passages
+        ordered = sorted(
+            strong, key=lambda p: p.score + setting.term(p.date, as_of, setting.answer_weight), reverse=True
+        )
+        return ordered + [p for p in passages if p.score < floor]
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        return {name: vars(getattr(self, name)) for name in ("plain", "cued")}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RecencyPrior:
+        return cls(**{name: PriorSetting(**data[name]) for name in ("plain", "cued") if name in data})
+
+
+NO_PRIOR = RecencyPrior()
+
+
+def age_in_days(day: str | None, as_of: date) -> int | None:
+    """Whole days from an article's date to the as-of day (never negative); None when undated."""
+    if not day:
+        return None
+    try:
+        published = date.fromisoformat(day[:10])
+    except ValueError:
+        return None
+    return max(0, (as_of - published).days)
+
+
+@lru_cache(maxsize=4)
+def load_prior(path: Path = FITTED) -> RecencyPrior:
+    """The fitted prior shipped with the package (no prior when the file is absent)."""
+    if not path.is_file():
+        return NO_PRIOR
+    return RecencyPrior.from_dict(json.loads(path.read_text(encoding="utf-8"))["prior"])

@@ -1,0 +1,196 @@
+"""Fit the recency prior (assistant/retrieval/recency.py) on RealTimeQA questions dated 2022-2023.
+
+    python -m assistant --index rtqa ingest ../shared/data/news/realtimeqa_dev_articles.jsonl.gz   # once
+    python -m training.fit_recency collect      # retrieval + reader over every 2022-2023 question (~10 min)
+    python -m training.fit_recency fit          # grid search, writes assistant/retrieval/recency.json
+
+`collect` asks each question as of its own day with the prior off, keeps every scored
+candidate (retrieval score, article date, the reader's relevance for each, whether it holds
+the gold answer) in build/recency/candidates.jsonl.gz. `fit` replays the pipeline on those
+numbers for each setting of the grid (the prior's term on the retrieval score, the top
+candidates read, the answer probability, the prior's term among strong candidates, refusal
+at the calibrated threshold) and keeps, separately for questions with and without a time
+cue, the setting with the most questions whose first citation holds the gold answer on
+the odd-numbered questions, reporting the even-numbered ones as held out. 2024 questions are
+never read here: they are the report set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.answering.reader.reader import combined_score
+from assistant.evaluation.corpora import RTQA_QUESTIONS
+from assistant.evaluation.datasets import load_realtimeqa
+from assistant.evaluation.metrics import answer_hit
+from assistant.retrieval.recency import FITTED, PriorSetting, RecencyPrior
+
+REPO = Path(__file__).resolve().parent.parent
+CANDIDATES = REPO / "build" / "recency" / "candidates.jsonl.gz"
+FIT_YEARS = ("2022", "2023")
+HALF_LIVES = (2.0, 4.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0)
+RETRIEVAL_WEIGHTS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24)
+ANSWER_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def collect(index: str, out: Path, limit: int | None) -> int:
+    """Write every 2022-2023 question's scored candidates (prior off) with the reader's relevance."""
+    from assistant import Assistant
+    from assistant.answering.reading import context_of
+
+    items = [i for i in load_realtimeqa(RTQA_QUESTIONS, pool=Path("/nonexistent")).items if i.answerable]
+    items = [i for i in items if (i.date or "")[:4] in FIT_YEARS][:limit]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with Assistant.open(index=index, create=False, recency_prior=False) as assistant:
+        reader = assistant.answerer.reader  # type: ignore[attr-defined]
+        with gzip.open(out, "wt", encoding="utf-8") as handle:
+            for item in tqdm(items, desc="Questions", unit=" q"):
+                found = assistant.candidates(item.question, as_of=item.date)
+                passages = found.passages
+                readings = reader.read(
+                    found.parsed.text, [p.sentence for p in passages], [context_of(p) for p in passages]
+                )
+                row = {
+                    "id": item.id,
+                    "as_of": item.date,
+                    "gold_article": item.article_id,
+                    "cued": found.cued,
+                    "latest": bool(found.scope and found.scope.wants_latest),
+                    "candidates": [
+                        {
+                            "article": p.article_id,
+                            "date": p.date,
+                            "retrieval": p.score,
+                            "reader": round(r.relevance, 5),
+                            "hit": answer_hit(p.sentence, item.answers),
+                        }
+                        for p, r in zip(passages, readings, strict=True)
+                    ],
+                }
+                handle.write(json.dumps(row) + "\n")
+                written += 1
+    return written
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the pipeline needs from a reader config to be replayed offline."""
+
+    weights: dict[str, float] | None
+    threshold: float
+    read: int = 10
+
+
+def first_citation(row: dict, setting: PriorSetting, replay: Replay) -> dict | None:
+    """The candidate the pipeline would cite first under `setting` (None: refused)."""
+    as_of = date.fromisoformat(row["as_of"])
+    scored = [
+        (c["retrieval"] + setting.term(c["date"], as_of, setting.retrieval_weight), position, c)
+        for position, c in enumerate(row["candidates"])
+    ]
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    read = [(combined_score(c["reader"], score, replay.weights), c) for score, _, c in scored[: replay.read]]
+    read.sort(key=lambda s: -s[0])
+    if not read or read[0][0] < replay.threshold:
+        return None
+    strong = [(p, c) for p, c in read if p >= replay.threshold]
+    if row["latest"] and len(strong) >= 2:  # retrieval/as_of.py: the newest strong candidate
+        best = read[0][0]
+        newest = [(p, c) for p, c in strong if p >= best * 0.5]
+        return max(newest, key=lambda s: s[1]["date"] or "")[1]
+    return max(strong, key=lambda s: s[0] + setting.term(s[1]["date"], as_of, setting.answer_weight))[1]
+
+
+def score(rows: list[dict], setting: PriorSetting, replay: Replay) -> dict[str, float]:
+    """Share of questions whose first citation holds the gold answer / is from the gold article."""
+    firsts = [first_citation(row, setting, replay) for row in rows]
+    n = max(len(rows), 1)
+    return {
+        "first_citation_hit": sum(bool(f and f["hit"]) for f in firsts) / n,
+        "first_citation_article": sum(
+            bool(f and f["article"] == r["gold_article"]) for f, r in zip(firsts, rows, strict=True)
+        )
+        / n,
+        "questions": len(rows),
+    }
+
+
+def fit(rows: list[dict], replay: Replay) -> tuple[PriorSetting, dict]:
+    """The grid setting with the best first-citation hit rate on odd rows; held-out figures on even rows."""
+    train, held_out = rows[1::2], rows[0::2]
+    best, best_value = PriorSetting(), -1.0
+    grid = list(itertools.product(HALF_LIVES, RETRIEVAL_WEIGHTS, ANSWER_WEIGHTS))
+    for half_life, w_retrieval, w_answer in tqdm(grid, desc="Grid", unit=" settings", leave=False):
+        setting = PriorSetting(half_life, w_retrieval, w_answer)
+        value = score(train, setting, replay)["first_citation_hit"]
+        if value > best_value + 1e-9:  # ties keep the earlier (shorter half-life, smaller weights) setting
+            best, best_value = setting, value
+    report = {
+        "fit": {"without": score(train, PriorSetting(), replay), "with": score(train, best, replay)},
+        "held_out": {"without": score(held_out, PriorSetting(), replay), "with": score(held_out, best, replay)},
+    }
+    return best, report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=("collect", "fit"))
+    parser.add_argument("--index", default="rtqa", help="the index holding the RealTimeQA pool")
+    parser.add_argument("--candidates", type=Path, default=CANDIDATES)
+    parser.add_argument("--limit", type=int, help="collect: only the first N questions")
+    parser.add_argument("--out", type=Path, default=FITTED, help="fit: where to write the prior")
+    args = parser.parse_args(argv)
+    if args.step == "collect":
+        print(f"{collect(args.index, args.candidates, args.limit)} questions written to {args.candidates}")
+        return 0
+
+    from assistant.answering.reader import shipped_weights
+    from assistant.answering.reader.model import read_config
+
+    config = read_config(shipped_weights())
+    replay = Replay(config.get("score_weights"), float(config["refusal_threshold"]))
+    with gzip.open(args.candidates, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    fitted, reports = {}, {}
+    for name, cued in (("plain", False), ("cued", True)):
+        subset = [r for r in rows if r["cued"] == cued]
+        fitted[name], reports[name] = fit(subset, replay)
+        print(f"{name}: {len(subset)} questions, {fitted[name]}")
+        for part, figures in reports[name].items():
+            print(f"  {part}: without {figures['without']}  with {figures['with']}")
+    prior = RecencyPrior(plain=fitted["plain"], cued=fitted["cued"])
+    args.out.write_text(
+        json.dumps(
+            {
+                "prior": prior.to_dict(),
+                "fitted_on": f"RealTimeQA dev questions dated {'-'.join(FIT_YEARS)} ({len(rows)}), over the "
+                "whole article pool, as of each question's day; odd-numbered questions fit, even-numbered held out",
+                "objective": "first citation holds the gold answer",
+                "grid": {
+                    "half_life_days": HALF_LIVES,
+                    "retrieval_weight": RETRIEVAL_WEIGHTS,
+                    "answer_weight": ANSWER_WEIGHTS,
+                },
+                "results": reports,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
