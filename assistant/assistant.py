@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering.base import filtered_refusal
 from assistant.answering.factory import build_answerer
 from assistant.answering.follow_ups import FollowUp, resolve
+from assistant.answering.strictness import DEFAULT_LABEL, check_strictness
 from assistant.config import Settings, prompt_text
 from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
@@ -254,7 +255,8 @@ class Assistant:
         shorts.update({new: shorts[old] for new, old in folded.moved.items() if old in shorts})
         answer = folded.cite(answerer.compose(parsed, replace(ranking, passages=folded.passages, short_answers=shorts)))
         if answerer.thresholds:
-            answer = replace(answer, strictness=(strictness or self.settings.strictness).strip().lower())
+            level = check_strictness(strictness) or self.settings.strictness
+            answer = replace(answer, strictness=level or DEFAULT_LABEL)
         passages = folded.passages + folded.drop_copies(passages[len(ranked) :], self.index)
         if follow_up.leaned_on:
             answer = replace(

@@ -103,8 +103,9 @@ class Settings:
     reader_dir: Path | None = None  # None: the reader shipped in assistant/answering/reader/weights
     reader_runtime: str = "onnx-int8"  # or "torch-int8", "torch-fp32" (see assistant.answering.reader.reader.RUNTIMES)
     # How sure the reader must be to answer: strict | balanced | lenient, thresholds calibrated for
-    # 95 / 90 / 80 % of answers right (assistant/answering/strictness.py, in the reader's reader.json).
-    strictness: str = "balanced"
+    # 95 / 90 / 80 % of answers right (assistant/answering/strictness.py, in the reader's reader.json);
+    # None: the threshold calibrated for accuracy.
+    strictness: str | None = None
     # None: the threshold of `strictness`; a number here pins the reader's threshold instead.
     reader_refusal_threshold: float | None = None
     # Heuristic answerer: calibrated on eval/demo_qa.jsonl with `python -m training.calibrate_refusal`.

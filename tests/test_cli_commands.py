@@ -123,6 +123,18 @@ def test_chat_answers_a_follow_up_from_history(cli, monkeypatch):
     assert "mediated by Witkoff" in follow_up and "geneva-peace-talks, sentence" in follow_up
 
 
+def test_strictness_from_the_command_line(cli):
+    question = "How much did Lumentra earn per share in the quarter?"
+    code, out, err = cli("ask", "--strictness", "strict", "--json", question)
+    assert code == 0, err
+    assert json.loads(out)["refused"]
+    code, out, _ = cli("ask", "--strictness", "lenient", question)
+    assert code == 0 and "Short answer: $1.47" in out
+    with pytest.raises(SystemExit) as exit_info:
+        cli("ask", "--strictness", "paranoid", question)
+    assert exit_info.value.code == 2
+
+
 def test_sync_on_an_embedded_index_has_nothing_to_do(cli):
     code, out, err = cli("sync")
     assert (code, out, err) == (0, "in step with the vector store: nothing to do\n", "")

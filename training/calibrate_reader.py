@@ -63,6 +63,11 @@ def main() -> int:
         help="the share of unanswerable questions the threshold is tuned for (SQuAD 2.0 has about a third)",
     )
     parser.add_argument("--plot", type=Path, help="draw the risk-coverage curve into this PNG")
+    parser.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="keep the score weights and threshold in reader.json; only measure the strictness levels under them",
+    )
     args = parser.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -104,12 +109,17 @@ def main() -> int:
             features.extend(rows)
             labels.extend(int(answerable and h) for h in holds)
             per_question.append((rows, answerable, holds, kind))
-    model = LogisticRegression().fit(np.array([[logit(r), s] for r, s in features]), np.array(labels))
-    weights = {
-        "reader": float(model.coef_[0][0]),
-        "retrieval": float(model.coef_[0][1]),
-        "bias": float(model.intercept_[0]),
-    }
+    config_path = args.weights / CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    if args.keep_weights:
+        weights = config["score_weights"]
+    else:
+        model = LogisticRegression().fit(np.array([[logit(r), s] for r, s in features]), np.array(labels))
+        weights = {
+            "reader": float(model.coef_[0][0]),
+            "retrieval": float(model.coef_[0][1]),
+            "bias": float(model.intercept_[0]),
+        }
     for rows, answerable, holds, _ in per_question:
         if answerable and any(holds):
             first["questions"] += 1
@@ -138,16 +148,10 @@ def main() -> int:
     print("refusal:", json.dumps(calibration))
     strictness = strictness_levels(per_question, weights, args.unanswerable_share, args.plot)
     print("strictness:", json.dumps(strictness["thresholds"]))
-    config_path = args.weights / CONFIG_FILE
-    config = json.loads(config_path.read_text(encoding="utf-8"))
     calibration["answer_first"] = first
-    config.update(
-        score_weights=weights,
-        refusal_threshold=threshold,
-        refusal_calibration=calibration,
-        strictness_thresholds=strictness["thresholds"],
-        strictness_calibration=strictness,
-    )
+    if not args.keep_weights:
+        config.update(score_weights=weights, refusal_threshold=threshold, refusal_calibration=calibration)
+    config.update(strictness_thresholds=strictness["thresholds"], strictness_calibration=strictness)
     config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     print(f"written to {config_path}")
     return 0

@@ -54,9 +54,10 @@ class Answerer(ABC):
 
         FilterError for an unknown level; an answerer with one fixed threshold (the heuristic, or
         a threshold set by hand) stays as it is."""
-        if strictness is None:
+        level = check_strictness(strictness)
+        if level is None:
             return self
-        threshold = self.thresholds.get(check_strictness(strictness))
+        threshold = self.thresholds.get(level)
         if threshold is None or threshold == self.refusal_threshold:
             return self
         twin = copy.copy(self)

@@ -32,7 +32,7 @@ def _reader(settings: Settings) -> Answerer:
         thresholds = {}  # a threshold set by hand is kept whatever the strictness
     else:
         fallback = reader.config.get("refusal_threshold", DEFAULT_READER_THRESHOLD)
-        threshold = float(thresholds.get(settings.strictness, fallback))
+        threshold = float(thresholds.get(settings.strictness or "", fallback))
     return ReaderAnswerer(reader, threshold, settings.max_answer_sentences, settings.reader_candidates, thresholds)
 
 

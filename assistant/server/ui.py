@@ -473,11 +473,11 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="nqa-date-from")
                             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="nqa-date-to")
                         strictness = gr.Radio(
-                            choices=list(STRICTNESS_LEVELS),
-                            value=assistant.settings.strictness,
+                            choices=[("default", ""), *((level, level) for level in STRICTNESS_LEVELS)],
+                            value=assistant.settings.strictness or "",
                             label="Answer when",
                             info="strict: about 95 % of answers right, fewer answered; balanced: 90 %; "
-                            "lenient: 80 %, more answered",
+                            "lenient: 80 %, more answered; default: the most accurate threshold (about 86 %)",
                             elem_id="nqa-strictness",
                         )
                 with gr.Column(scale=2):

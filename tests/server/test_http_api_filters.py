@@ -85,3 +85,13 @@ def test_a_follow_up_response_is_readable(api):
     ).json()
     assert after_chinese["leaned_on"] == "Where were the talks held?"
     assert after_chinese["citations"][0]["sentence"].startswith(MEDIATED)
+
+
+def test_strictness_is_chosen_per_request_and_an_unknown_one_is_a_422(api):
+    question = "How much did Lumentra earn per share in the quarter?"
+    strict = api.post("/api/ask", json={"question": question, "strictness": "strict"}).json()
+    lenient = api.post("/api/ask", json={"question": question, "strictness": "lenient"}).json()
+    assert strict["refused"] and strict["strictness"] == "strict"
+    assert not lenient["refused"] and lenient["short_answer"] == "$1.47" and lenient["strictness"] == "lenient"
+    response = api.post("/api/ask", json={"question": question, "strictness": "paranoid"})
+    assert response.status_code == 422 and "strictness" in response.text
