@@ -3,8 +3,6 @@ one answers, through the Python API, HTTP and the CLI."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant.answering.strictness import DEFAULT_LABEL
