@@ -103,7 +103,12 @@ def main() -> int:
             holds = [any(g and g in normalise_answer(p.sentence) for g in golds) for p in passages]
             if kind == "same topic" and any(holds):
                 continue  # another paragraph of the article answers it after all
-            readings = reader.read(qa["question"], [p.sentence for p in passages], [context_of(p) for p in passages])
+            readings = reader.read(
+                qa["question"],
+                [p.sentence for p in passages],
+                [context_of(p) for p in passages],
+                [p.title for p in passages],
+            )
             answerable = kind == "answerable"
             rows = [[reading.relevance, passage.score] for passage, reading in zip(passages, readings, strict=True)]
             features.extend(rows)

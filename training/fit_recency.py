@@ -58,7 +58,10 @@ def collect(index: str, out: Path, limit: int | None) -> int:
                 found = assistant.candidates(item.question, as_of=item.date)
                 passages = found.passages
                 readings = reader.read(
-                    found.parsed.text, [p.sentence for p in passages], [context_of(p) for p in passages]
+                    found.parsed.text,
+                    [p.sentence for p in passages],
+                    [context_of(p) for p in passages],
+                    [p.title for p in passages],
                 )
                 row = {
                     "id": item.id,

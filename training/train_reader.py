@@ -19,6 +19,7 @@ import json
 import math
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -119,6 +120,7 @@ def evaluate_dev(model: ReaderModel, tokenizer, dev: list[DevQuestion], max_toke
     model.eval()
     reader = SentenceReader(model, tokenizer, max_tokens)
     first = em = f1 = 0.0
+    swapped = swapped_low = 0
     for question in dev:
         readings = reader.read_inputs(question.candidates)
         top = max(range(len(readings)), key=lambda i: readings[i].relevance)
@@ -126,9 +128,22 @@ def evaluate_dev(model: ReaderModel, tokenizer, dev: list[DevQuestion], max_toke
         answer = readings[top].answer or ""
         em += exact_match(answer, question.answers)
         f1 += f1_score(answer, question.answers)
+        if question.swapped:
+            gold = question.candidates[question.gold_index]
+            changed = reader.read_inputs([replace(gold, question=question.swapped)])[0]
+            swapped += 1
+            swapped_low += changed.relevance < 0.5 * readings[question.gold_index].relevance
     model.train()
     n = max(len(dev), 1)
-    return {"gold_first": first / n, "em": em / n, "f1": f1 / n, "questions": len(dev)}
+    return {
+        "gold_first": first / n,
+        "em": em / n,
+        "f1": f1 / n,
+        "questions": len(dev),
+        # the gold sentence scores under half as much for the question with a name or number swapped
+        "swapped_halved": swapped_low / max(swapped, 1),
+        "swapped_questions": swapped,
+    }
 
 
 def main() -> int:
@@ -147,6 +162,16 @@ def main() -> int:
         default=1,
         help="negatives per question from its own paragraph, those sharing most words with it first",
     )
+    parser.add_argument(
+        "--titles", action="store_true", help="put each sentence's article title in the input (reader v2)"
+    )
+    parser.add_argument(
+        "--swap-share",
+        type=float,
+        default=0.0,
+        help="share of questions that also give their gold sentence as a negative for the question with a name or "
+        "number swapped (reader v2: learned 'not in this text')",
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
@@ -160,7 +185,14 @@ def main() -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     args.out.mkdir(parents=True, exist_ok=True)
-    data = build(args.questions, args.seed, skip=args.skip, paragraph_negatives=args.paragraph_negatives)
+    data = build(
+        args.questions,
+        args.seed,
+        skip=args.skip,
+        paragraph_negatives=args.paragraph_negatives,
+        titles=args.titles,
+        swap_share=args.swap_share,
+    )
     print("data:", json.dumps(data.counts), flush=True)
     dev = data.dev[: args.dev_questions]
 
@@ -224,6 +256,8 @@ def main() -> int:
         "loss": "pointwise" if args.pointwise else "pointwise + listwise",
         "skip": args.skip,
         "paragraph_negatives": args.paragraph_negatives,
+        "title_in_input": args.titles,
+        "swap_share": args.swap_share,
         "steps": total,
         "batch": args.batch,
         "lr": args.lr,

@@ -17,7 +17,13 @@ class Reader(Protocol):
 
     config: dict[str, Any]
 
-    def read(self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> list[Reading]: ...
+    def read(
+        self,
+        question: str,
+        sentences: Sequence[str],
+        contexts: Sequence[str] | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> list[Reading]: ...
 
 
 class ReaderAnswerer(Answerer):
@@ -45,7 +51,9 @@ class ReaderAnswerer(Answerer):
 
     def _rank(self, question: Question, passages: list[Passage]) -> Ranking:
         read = passages[: self.candidates]
-        readings = self.reader.read(question.text, [p.sentence for p in read], [context_of(p) for p in read])
+        readings = self.reader.read(
+            question.text, [p.sentence for p in read], [context_of(p) for p in read], [p.title for p in read]
+        )
         rescored = [
             replace(
                 p,

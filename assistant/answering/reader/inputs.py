@@ -1,7 +1,11 @@
 """How a (question, sentence) pair becomes model input; training and inference share this code.
 
-The second segment is the candidate sentence, then `[SEP]`, then its neighbours for context.
-Answer spans may only fall inside the sentence itself, so a citation and its short answer agree.
+The second segment is the candidate sentence, then `[SEP]` and its article's title (readers
+that were trained with it, `title_in_input` in their config), then `[SEP]` and its neighbours
+for context. In news the entity is often named only in the headline ("Japan narrowly escapes
+recession" above "The economy grew 0.1%"). The sentence comes first so that answer spans,
+which may only fall inside it, start at character 0 of the segment, and truncation cuts the
+neighbours before the title.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ class ReaderInput:
     question: str
     sentence: str
     context: str = ""
+    title: str = ""  # the article's headline; read only by readers trained with it
 
 
 def second_segment(item: ReaderInput, sep_token: str) -> str:
-    return f"{item.sentence} {sep_token} {item.context}".strip() if item.context else item.sentence
+    parts = [item.sentence, *(part for part in (item.title.strip(), item.context) if part)]
+    return f" {sep_token} ".join(parts)
 
 
 def encode(tokenizer: Any, items: Sequence[ReaderInput], max_tokens: int = MAX_TOKENS) -> Any:

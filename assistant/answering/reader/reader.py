@@ -42,9 +42,22 @@ class SentenceReader:
         self.max_tokens = max_tokens
         self.config = config or {}  # what training recorded: data, metrics, calibrated threshold
 
-    def read(self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> list[Reading]:
+    @property
+    def reads_titles(self) -> bool:
+        """Whether this reader was trained with the article's title in its input."""
+        return bool(self.config.get("title_in_input"))
+
+    def read(
+        self,
+        question: str,
+        sentences: Sequence[str],
+        contexts: Sequence[str] | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> list[Reading]:
+        """Read each sentence (with its neighbours, and its article's title when the reader was trained so)."""
         contexts = contexts or [""] * len(sentences)
-        items = [ReaderInput(question, s, c) for s, c in zip(sentences, contexts, strict=True)]
+        shown = titles if titles is not None and self.reads_titles else [""] * len(sentences)
+        items = [ReaderInput(question, s, c, t) for s, c, t in zip(sentences, contexts, shown, strict=True)]
         return self.read_inputs(items) if items else []
 
     def read_inputs(self, items: Sequence[ReaderInput]) -> list[Reading]:
