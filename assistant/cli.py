@@ -163,7 +163,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         type=str.lower,
         choices=("strict", "balanced", "lenient"),
         help="how sure the reader must be to answer: about 95, 90 or 80 %% of answers right "
-        "(default: ASSISTANT_STRICTNESS, else the threshold calibrated for accuracy, about 86 %%); "
+        "(default: ASSISTANT_STRICTNESS, else the threshold calibrated for accuracy); "
         "stricter answers fewer questions",
     )
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assistant import Assistant
-from assistant.config import DEMO_CORPUS, ENVIRONMENT, Settings
+from assistant.config import DEMO_CORPUS, ENVIRONMENT, Settings, _strictness, _switch
 from tests.conftest import REPO
 from tests.live_server import start_server
 
@@ -26,6 +26,10 @@ def _value_for(name: str, parse, tmp_path: Path) -> str:
         return "17"
     if parse is float:
         return "0.25"
+    if parse is _switch:
+        return "off"  # the switches default to on
+    if parse is _strictness:
+        return "strict"  # the default is no level
     assert parse("check") == "check", f"{name}: add a value for its parser {parse!r} to this test"
     return f"user:{name.lower()}"
 

