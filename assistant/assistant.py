@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from assistant.store.migrate import MigrateReport
 
 
-DEMO_SEEDED = "demo_seeded"
+DEMO_SEEDED = "demo_seeded"  # index note: the demo corpus was built here once
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Candidates:
     filters: SearchFilters  # the caller's, checked
     searched_with: SearchFilters  # what retrieval used: with as_of, and the question's window if it held any
     cued: bool  # the question says something of time (the recency prior's stronger setting)
-    passages: list[Passage]  # index note: the demo corpus was built here once
+    passages: list[Passage]
 
 
 class Assistant:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.answering.strictness import STRICTNESS_LEVELS
 from assistant.config import DEMO_QA
 from assistant.errors import ConfigError, FilterError
 from assistant.schema import Answer, SearchFilters
@@ -161,7 +162,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strictness",
         type=str.lower,
-        choices=("strict", "balanced", "lenient"),
+        choices=STRICTNESS_LEVELS,
         help="how sure the reader must be to answer: about 95, 90 or 80 %% of answers right "
         "(default: ASSISTANT_STRICTNESS, else the threshold calibrated for accuracy); "
         "stricter answers fewer questions",

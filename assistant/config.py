@@ -164,13 +164,11 @@ def _text(value: str) -> str:
     return value
 
 
-def _strictness(value: str) -> str:
-    from assistant.answering.strictness import PRECISION_TARGETS
+def _strictness(value: str) -> str | None:
+    """A strictness level, any case (FilterError, a ValueError, names the levels)."""
+    from assistant.answering.strictness import check_strictness
 
-    level = value.strip().lower()
-    if level not in PRECISION_TARGETS:
-        raise ValueError(f"expected one of {', '.join(PRECISION_TARGETS)}")
-    return level
+    return check_strictness(value)
 
 
 def _switch(value: str) -> bool:

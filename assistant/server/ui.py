@@ -379,7 +379,7 @@ def build_ui(assistant: Assistant, app_files: AppFiles) -> gr.Blocks:
         try:
             filters = chat_filters(sources, date_from, date_to)
             day = resolve_as_of((as_of or "").strip() or TODAY, label="as_of")
-            level = check_strictness(strictness) if strictness else None
+            level = check_strictness(strictness)
             answer = assistant.ask(
                 question, history=history or [], filters=filters, as_of=day or NO_LIMIT, strictness=level
             )
