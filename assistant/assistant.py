@@ -20,10 +20,10 @@ from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
-from assistant.retrieval.as_of import prefer_in_time, stale_note, with_as_of, within_window
+from assistant.retrieval.as_of import stale_note, with_as_of, within_window
 from assistant.retrieval.copies import fold_copies
 from assistant.retrieval.question import ENGLISH_ONLY, Question, analyse, looks_non_english, validate_question
-from assistant.retrieval.recency import NO_PRIOR, RecencyPrior, load_prior
+from assistant.retrieval.recency import NO_PRIOR, RecencyPrior, has_time_cue, load_prior, order_answers
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.retrieval.temporal import TimeScope, resolve_time
 from assistant.schema import Answer, Article, IngestReport, Passage, SearchFilters, StoredArticle
@@ -248,8 +248,7 @@ class Assistant:
         follow_up, passages = found.follow_up, found.passages
         ranking = answerer.rank(parsed, passages[:read])
         floor = answerer.refusal_threshold
-        ranked = self.prior.reorder_answers(ranking.passages, day, found.cued, floor)
-        ranked = prefer_in_time(ranked, scope, floor=floor)
+        ranked = order_answers(self.prior, ranking.passages, day, scope, floor)
         folded = fold_copies(ranked, self.index, day, used, floor=floor)  # one story, cited once
         shorts = dict(ranking.short_answers)
         shorts.update({new: shorts[old] for new, old in folded.moved.items() if old in shorts})
@@ -301,7 +300,7 @@ class Assistant:
         if not passages:  # no window stated, or nothing in it: the as-of limit alone
             passages = self.retriever.retrieve(searched, k=depth, filters=base)
             used = base
-        cued = bool(scope and (scope.expressions or scope.wants_latest))
+        cued = has_time_cue(scope)
         passages = self.prior.rescore_retrieval(passages, day, cued)
         return Candidates(follow_up, parsed, scope, day, chosen, used, cued, passages[: k or depth])
 

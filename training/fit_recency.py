@@ -6,10 +6,10 @@
 
 `collect` asks each question as of its own day with the prior off, keeps every scored
 candidate (retrieval score, article date, the reader's relevance for each, whether it holds
-the gold answer) in build/recency/candidates.jsonl.gz. `fit` replays the pipeline on those
-numbers for each setting of the grid (the prior's term on the retrieval score, the top
-candidates read, the answer probability, the prior's term among strong candidates, refusal
-at the calibrated threshold) and keeps, separately for questions with and without a time
+the gold answer) in build/recency/candidates.jsonl.gz. `fit` replays the pipeline's own ranking
+steps on those numbers for each setting of the grid (the prior's term on the retrieval score,
+the top candidates read, the answer probability, `order_answers`, refusal at the calibrated
+threshold), with the collected relevances standing in for the reader, and keeps, separately for questions with and without a time
 cue, the setting with the most questions whose first citation holds the gold answer on
 the odd-numbered questions, reporting the even-numbered ones as held out. 2024 questions are
 never read here: they are the report set.
@@ -22,17 +22,23 @@ import gzip
 import itertools
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
-from assistant.answering.reader.reader import combined_score
+from assistant.answering.reader.reader import Reading
+from assistant.answering.reading import ReaderAnswerer
 from assistant.evaluation.corpora import RTQA_QUESTIONS
 from assistant.evaluation.datasets import load_realtimeqa
 from assistant.evaluation.metrics import answer_hit
-from assistant.retrieval.recency import FITTED, PriorSetting, RecencyPrior
+from assistant.retrieval.question import Question, analyse
+from assistant.retrieval.recency import FITTED, PriorSetting, RecencyPrior, has_time_cue, order_answers
+from assistant.retrieval.temporal import TimeScope, resolve_time
+from assistant.schema import Passage
 
 REPO = Path(__file__).resolve().parent.parent
 CANDIDATES = REPO / "build" / "recency" / "candidates.jsonl.gz"
@@ -65,13 +71,13 @@ def collect(index: str, out: Path, limit: int | None) -> int:
                 )
                 row = {
                     "id": item.id,
+                    "question": found.follow_up.searched,
                     "as_of": item.date,
                     "gold_article": item.article_id,
-                    "cued": found.cued,
-                    "latest": bool(found.scope and found.scope.wants_latest),
                     "candidates": [
                         {
                             "article": p.article_id,
+                            "sentence": p.sentence_index,
                             "date": p.date,
                             "retrieval": p.score,
                             "reader": round(r.relevance, 5),
@@ -85,62 +91,87 @@ def collect(index: str, out: Path, limit: int | None) -> int:
     return written
 
 
-@dataclass(frozen=True)
-class Replay:
-    """What the pipeline needs from a reader config to be replayed offline."""
+class ReplayReader:
+    """The reader's relevances as collected, handed back for the same candidates (no model run)."""
 
-    weights: dict[str, float] | None
-    threshold: float
-    read: int = 10
+    def __init__(self, config: dict[str, Any], relevance: dict[str, float]) -> None:
+        self.config = config
+        self.relevance = relevance
+
+    def read(self, question: str, sentences: Sequence[str], *_: Any) -> list[Reading]:
+        return [Reading(self.relevance[s], None) for s in sentences]
 
 
-def first_citation(row: dict, setting: PriorSetting, replay: Replay) -> dict | None:
-    """The candidate the pipeline would cite first under `setting` (None: refused)."""
+@dataclass
+class Replayed:
+    """One collected question, ready for the pipeline's own ranking steps."""
+
+    row: dict
+    as_of: date
+    scope: TimeScope
+    question: Question
+    passages: list[Passage]
+    hits: dict[str, bool]
+
+    @property
+    def cued(self) -> bool:
+        return has_time_cue(self.scope)
+
+
+def replayed(row: dict) -> Replayed:
+    """Passages rebuilt from a collected row (the sentence key stands in for its text)."""
     as_of = date.fromisoformat(row["as_of"])
-    scored = [
-        (c["retrieval"] + setting.term(c["date"], as_of, setting.retrieval_weight), position, c)
-        for position, c in enumerate(row["candidates"])
-    ]
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    read = [(combined_score(c["reader"], score, replay.weights), c) for score, _, c in scored[: replay.read]]
-    read.sort(key=lambda s: -s[0])
-    if not read or read[0][0] < replay.threshold:
-        return None
-    strong = [(p, c) for p, c in read if p >= replay.threshold]
-    if row["latest"] and len(strong) >= 2:  # retrieval/as_of.py: the newest strong candidate
-        best = read[0][0]
-        newest = [(p, c) for p, c in strong if p >= best * 0.5]
-        return max(newest, key=lambda s: s[1]["date"] or "")[1]
-    return max(strong, key=lambda s: s[0] + setting.term(s[1]["date"], as_of, setting.answer_weight))[1]
+    passages, hits = [], {}
+    for c in row["candidates"]:
+        key = f"{c['article']}#{c['sentence']}"
+        passages.append(Passage(c["article"], c["sentence"], key, 0, 0, "", c["date"], "", "", key, c["retrieval"]))
+        hits[key] = c["hit"]
+    scope = resolve_time(row["question"], as_of)
+    return Replayed(row, as_of, scope, analyse(row["question"]), passages, hits)
 
 
-def score(rows: list[dict], setting: PriorSetting, replay: Replay) -> dict[str, float]:
+def first_citation(item: Replayed, prior: RecencyPrior, answerer: ReaderAnswerer) -> Passage | None:
+    """The candidate `ask` would cite first under `prior` (None: refused), through the pipeline's own
+    steps: the prior on retrieval scores, the reader's ranking, then `order_answers`. (Folding copies of
+    one story is left out: it needs the index, and it never changes which story is cited first.)"""
+    candidates = prior.rescore_retrieval(item.passages, item.as_of, item.cued)
+    ranking = answerer.rank(item.question, candidates[: answerer.candidates])
+    floor = answerer.refusal_threshold
+    ranked = order_answers(prior, ranking.passages, item.as_of, item.scope, floor)
+    return ranked[0] if ranked and ranked[0].score >= floor else None
+
+
+def score(items: list[Replayed], setting: PriorSetting, answerer: ReaderAnswerer) -> dict[str, float]:
     """Share of questions whose first citation holds the gold answer / is from the gold article."""
-    firsts = [first_citation(row, setting, replay) for row in rows]
-    n = max(len(rows), 1)
+    prior = RecencyPrior(plain=setting, cued=setting)  # each fit sees one kind of question
+    firsts = [first_citation(item, prior, answerer) for item in items]
+    n = max(len(items), 1)
     return {
-        "first_citation_hit": sum(bool(f and f["hit"]) for f in firsts) / n,
+        "first_citation_hit": sum(bool(f and i.hits[f.sentence]) for f, i in zip(firsts, items, strict=True)) / n,
         "first_citation_article": sum(
-            bool(f and f["article"] == r["gold_article"]) for f, r in zip(firsts, rows, strict=True)
+            bool(f and f.article_id == i.row["gold_article"]) for f, i in zip(firsts, items, strict=True)
         )
         / n,
-        "questions": len(rows),
+        "questions": len(items),
     }
 
 
-def fit(rows: list[dict], replay: Replay) -> tuple[PriorSetting, dict]:
+def fit(rows: list[Replayed], answerer: ReaderAnswerer) -> tuple[PriorSetting, dict]:
     """The grid setting with the best first-citation hit rate on odd rows; held-out figures on even rows."""
     train, held_out = rows[1::2], rows[0::2]
     best, best_value = PriorSetting(), -1.0
     grid = list(itertools.product(HALF_LIVES, RETRIEVAL_WEIGHTS, ANSWER_WEIGHTS))
     for half_life, w_retrieval, w_answer in tqdm(grid, desc="Grid", unit=" settings", leave=False):
         setting = PriorSetting(half_life, w_retrieval, w_answer)
-        value = score(train, setting, replay)["first_citation_hit"]
+        value = score(train, setting, answerer)["first_citation_hit"]
         if value > best_value + 1e-9:  # ties keep the earlier (shorter half-life, smaller weights) setting
             best, best_value = setting, value
     report = {
-        "fit": {"without": score(train, PriorSetting(), replay), "with": score(train, best, replay)},
-        "held_out": {"without": score(held_out, PriorSetting(), replay), "with": score(held_out, best, replay)},
+        "fit": {"without": score(train, PriorSetting(), answerer), "with": score(train, best, answerer)},
+        "held_out": {
+            "without": score(held_out, PriorSetting(), answerer),
+            "with": score(held_out, best, answerer),
+        },
     }
     return best, report
 
@@ -161,13 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.answering.reader.model import read_config
 
     config = read_config(shipped_weights())
-    replay = Replay(config.get("score_weights"), float(config["refusal_threshold"]))
     with gzip.open(args.candidates, "rt", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle]
+        rows = [replayed(json.loads(line)) for line in handle]
+    relevance = {f"{c['article']}#{c['sentence']}": c["reader"] for item in rows for c in item.row["candidates"]}
+    answerer = ReaderAnswerer(ReplayReader(config, relevance), float(config["refusal_threshold"]))
     fitted, reports = {}, {}
     for name, cued in (("plain", False), ("cued", True)):
-        subset = [r for r in rows if r["cued"] == cued]
-        fitted[name], reports[name] = fit(subset, replay)
+        subset = [r for r in rows if r.cued == cued]
+        fitted[name], reports[name] = fit(subset, answerer)
         print(f"{name}: {len(subset)} questions, {fitted[name]}")
         for part, figures in reports[name].items():
             print(f"  {part}: without {figures['without']}  with {figures['with']}")

@@ -26,6 +26,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.retrieval.as_of import prefer_in_time
+from assistant.retrieval.temporal import TimeScope
 from assistant.schema import Passage
 
 FITTED = Path(__file__).resolve().parent / "recency.json"
@@ -94,6 +96,24 @@ class RecencyPrior:
 
 
 NO_PRIOR = RecencyPrior()
+
+
+def has_time_cue(scope: TimeScope | None) -> bool:
+    """Whether the question says something of time: it then gets the prior's stronger setting."""
+    return bool(scope and (scope.expressions or scope.wants_latest))
+
+
+def order_answers(
+    prior: RecencyPrior,
+    passages: list[Passage],
+    as_of: date | None,
+    scope: TimeScope | None,
+    floor: float,
+) -> list[Passage]:
+    """The order `ask` cites from: the prior among strong candidates, then the question's own time
+    preference ("latest", "recently"; retrieval/as_of.py). Candidates below `floor` never move up."""
+    ranked = prior.reorder_answers(passages, as_of, has_time_cue(scope), floor)
+    return prefer_in_time(ranked, scope, floor=floor)
 
 
 def age_in_days(day: str | None, as_of: date) -> int | None:
