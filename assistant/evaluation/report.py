@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.results import EvalRun, passed_differently
+from assistant.evaluation.results import OUTCOMES, EvalRun, passed_differently
 from assistant.evaluation.systems import BuildStats
 
 # (label, key in EvalSummary, how to show it)
@@ -82,6 +82,15 @@ def print_table(run: EvalRun) -> None:
     console = Console()
     console.width = max(console.width, 110)  # metric names stay on one line
     console.print(table)
+    shown = [n for n in run.summaries if run.summaries[n].outcomes()]
+    if shown:
+        outcomes = Table(title="where the answers go (% of answerable questions with a gold article)")
+        outcomes.add_column("outcome")
+        for name in shown:
+            outcomes.add_column(name, justify="right")
+        for outcome in OUTCOMES:
+            outcomes.add_row(outcome, *(_show(run.summaries[n].outcomes().get(outcome), "pct") for n in shown))
+        console.print(outcomes)
 
 
 def write_report(run: EvalRun, folder: Path) -> dict[str, Path]:
@@ -144,9 +153,31 @@ def _markdown(run: EvalRun) -> str:
     for qtype, info in by_type[names[0]].items():
         hits = [_show(by_type[n].get(qtype, {}).get("answer_hit"), "pct") for n in names]
         lines.append(f"| {qtype} | {info['questions']} | " + " | ".join(hits) + " |")
+    lines += _outcome_table(run)
     lines += _differences(run, "ours", "heuristic")
     lines += ["", "Per-question results: `items.jsonl`; all figures: `report.json`.", ""]
     return "\n".join(lines)
+
+
+def _outcome_table(run: EvalRun) -> list[str]:
+    """Where answerable questions end up: the first citation, a later one, a wrong sentence of the
+    right article, a refusal, or an article retrieval never found."""
+    names = [n for n in run.summaries if run.summaries[n].outcomes()]
+    if not names:
+        return []
+    lines = [
+        "",
+        "## Where the answers go",
+        "",
+        "Answerable questions with a gold article, each counted once, in the first bucket that fits.",
+        "",
+        "| outcome | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    shares = {n: run.summaries[n].outcomes() for n in names}
+    for outcome in OUTCOMES:
+        lines.append(f"| {outcome} | " + " | ".join(_show(shares[n].get(outcome), "pct") for n in names) + " |")
+    return lines
 
 
 def _differences(run: EvalRun, first: str, second: str, shown: int = 20) -> list[str]:

@@ -39,6 +39,21 @@ class ItemResult:
     # The best-ranked unit (the first citation, or on a refusal what it would have been) holds a gold
     # answer: with top_score, what the risk-coverage curve of the report is drawn from.
     top_correct: bool = False
+    later_citation_hit: bool = False  # a gold answer in a citation after the first
+
+    def outcome(self) -> str | None:
+        """Where an answerable question with a gold article ended up (OUTCOMES); None otherwise."""
+        if not (self.answerable and self.has_article):
+            return None
+        if self.first_citation_hit:
+            return "answer in the first citation"
+        if self.refused:
+            return "answerable but refused"
+        if self.later_citation_hit:
+            return "answer only in a later citation"
+        if self.article_rank is not None and self.article_rank <= OUTCOME_DEPTH:
+            return f"gold article in the top {OUTCOME_DEPTH}, another sentence cited first"
+        return f"gold article not in the top {OUTCOME_DEPTH}"
 
     @property
     def passed(self) -> bool:
@@ -52,6 +67,16 @@ def passed_differently(first: list[ItemResult], second: list[ItemResult]) -> tup
     gained = [item for item in first if item.passed and not other[item.id].passed]
     lost = [item for item in first if not item.passed and other[item.id].passed]
     return gained, lost
+
+
+OUTCOME_DEPTH = 10
+OUTCOMES = (
+    "answer in the first citation",
+    "answer only in a later citation",
+    f"gold article in the top {OUTCOME_DEPTH}, another sentence cited first",
+    "answerable but refused",
+    f"gold article not in the top {OUTCOME_DEPTH}",
+)
 
 
 @dataclass
@@ -94,6 +119,12 @@ class EvalSummary:
         """Recall at k = 1..depth of the gold sentence (kind='sentence') or article (kind='article')."""
         ranks = _ranks(self.items, kind)
         return [round(recall_at(ranks, k), 4) for k in range(1, depth + 1)] if ranks else []
+
+    def outcomes(self) -> dict[str, float]:
+        """Share of answerable questions (with a gold article) in each OUTCOMES bucket: where the
+        sentence choice goes wrong, as opposed to retrieval or refusal."""
+        found = [o for o in (item.outcome() for item in self.items) if o is not None]
+        return {name: round(found.count(name) / len(found), 4) for name in OUTCOMES} if found else {}
 
     def by_type(self) -> dict[str, dict[str, float]]:
         """Answer hit and count per question type, answerable questions only."""
@@ -198,6 +229,7 @@ class EvalRun:
                         "article": summary.recall_curve("article"),
                     },
                     "by_type": summary.by_type(),
+                    "outcomes": summary.outcomes(),
                     "build": {**vars(self.builds[name]), "per_second": round(self.builds[name].per_second, 1)},
                 }
                 for name, summary in self.summaries.items()

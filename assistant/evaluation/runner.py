@@ -139,6 +139,7 @@ def score_item(item: QAItem, output: SystemOutput, seconds: float) -> ItemResult
         has_article=item.answerable and bool(item.article_id),
         answer_words=len(output.text.split()) if not output.refused else 0,
         top_correct=item.answerable and any(answer_hit(u.text, item.answers) for u in (cited or output.ranked)[:1]),
+        later_citation_hit=answered and any(answer_hit(c.text, item.answers) for c in cited[1:]),
     )
 
 
