@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.base import filtered_refusal
+from assistant.answering.evidence import load_weight as load_evidence_weight
 from assistant.answering.factory import build_answerer
 from assistant.answering.follow_ups import FollowUp, resolve
 from assistant.answering.strictness import DEFAULT_LABEL, check_strictness
@@ -248,7 +249,7 @@ class Assistant:
         follow_up, passages = found.follow_up, found.passages
         ranking = answerer.rank(parsed, passages[:read])
         floor = answerer.refusal_threshold
-        ranked = order_answers(self.prior, ranking.passages, day, scope, floor)
+        ranked = order_answers(self.prior, ranking.passages, day, scope, floor, self.evidence_weight)
         folded = fold_copies(ranked, self.index, day, used, floor=floor)  # one story, cited once
         shorts = dict(ranking.short_answers)
         shorts.update({new: shorts[old] for new, old in folded.moved.items() if old in shorts})
@@ -308,6 +309,11 @@ class Assistant:
     def prior(self) -> RecencyPrior:
         """The fitted recency prior, or none when settings switch it off (for A/B measurements)."""
         return load_prior() if self.settings.recency_prior else NO_PRIOR
+
+    @property
+    def evidence_weight(self) -> float:
+        """The fitted weight of evidence pooled per article (0 when settings switch it off)."""
+        return load_evidence_weight() if self.settings.article_evidence else 0.0
 
     def _dated(self, answer: Answer, day: date, passages: list[Passage]) -> Answer:
         """Say what day the answer is as of, when it was reported if long before, and why nothing was found."""

@@ -113,6 +113,8 @@ class Settings:
     max_answer_sentences: int = 3
     # The fitted recency prior (assistant/retrieval/recency.py); off only to measure what it changes.
     recency_prior: bool = True
+    # Evidence pooled per article in the answer order (assistant/answering/evidence.py); off to measure it.
+    article_evidence: bool = True
     cache_dir: Path | None = None  # derived model files (ONNX forms); None: the user's cache folder
     max_upload_mb: float = 20.0  # per upload request (browser and HTTP API)
     auth: str | None = None  # "user:password" turns on HTTP basic auth for the app
@@ -199,5 +201,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ASSISTANT_PORT": ("port", int),
     "ASSISTANT_LOCK_WAIT": ("lock_wait", float),
     "ASSISTANT_RECENCY_PRIOR": ("recency_prior", _switch),
+    "ASSISTANT_ARTICLE_EVIDENCE": ("article_evidence", _switch),
     "ASSISTANT_STRICTNESS": ("strictness", _strictness),
 }

@@ -30,13 +30,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.answering.evidence import FITTED as EVIDENCE
 from assistant.answering.reader.reader import Reading
 from assistant.answering.reading import ReaderAnswerer
 from assistant.evaluation.corpora import RTQA_QUESTIONS
 from assistant.evaluation.datasets import load_realtimeqa
 from assistant.evaluation.metrics import answer_hit
 from assistant.retrieval.question import Question, analyse
-from assistant.retrieval.recency import FITTED, PriorSetting, RecencyPrior, has_time_cue, order_answers
+from assistant.retrieval.recency import FITTED, NO_PRIOR, PriorSetting, RecencyPrior, has_time_cue, order_answers
 from assistant.retrieval.temporal import TimeScope, resolve_time
 from assistant.schema import Passage
 
@@ -46,6 +47,7 @@ FIT_YEARS = ("2022", "2023")
 HALF_LIVES = (2.0, 4.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0)
 RETRIEVAL_WEIGHTS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24)
 ANSWER_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+EVIDENCE_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 
 
 def collect(index: str, out: Path, limit: int | None) -> int:
@@ -130,21 +132,24 @@ def replayed(row: dict) -> Replayed:
     return Replayed(row, as_of, scope, analyse(row["question"]), passages, hits)
 
 
-def first_citation(item: Replayed, prior: RecencyPrior, answerer: ReaderAnswerer) -> Passage | None:
+def first_citation(
+    item: Replayed, prior: RecencyPrior, answerer: ReaderAnswerer, evidence_weight: float = 0.0
+) -> Passage | None:
     """The candidate `ask` would cite first under `prior` (None: refused), through the pipeline's own
     steps: the prior on retrieval scores, the reader's ranking, then `order_answers`. (Folding copies of
     one story is left out: it needs the index, and it never changes which story is cited first.)"""
     candidates = prior.rescore_retrieval(item.passages, item.as_of, item.cued)
     ranking = answerer.rank(item.question, candidates[: answerer.candidates])
     floor = answerer.refusal_threshold
-    ranked = order_answers(prior, ranking.passages, item.as_of, item.scope, floor)
+    ranked = order_answers(prior, ranking.passages, item.as_of, item.scope, floor, evidence_weight)
     return ranked[0] if ranked and ranked[0].score >= floor else None
 
 
-def score(items: list[Replayed], setting: PriorSetting, answerer: ReaderAnswerer) -> dict[str, float]:
+def score(
+    items: list[Replayed], prior: RecencyPrior, answerer: ReaderAnswerer, evidence_weight: float = 0.0
+) -> dict[str, float]:
     """Share of questions whose first citation holds the gold answer / is from the gold article."""
-    prior = RecencyPrior(plain=setting, cued=setting)  # each fit sees one kind of question
-    firsts = [first_citation(item, prior, answerer) for item in items]
+    firsts = [first_citation(item, prior, answerer, evidence_weight) for item in items]
     n = max(len(items), 1)
     return {
         "first_citation_hit": sum(bool(f and i.hits[f.sentence]) for f, i in zip(firsts, items, strict=True)) / n,
@@ -156,24 +161,51 @@ def score(items: list[Replayed], setting: PriorSetting, answerer: ReaderAnswerer
     }
 
 
+def both(setting: PriorSetting) -> RecencyPrior:
+    """A prior with `setting` for either kind of question (each fit sees one kind)."""
+    return RecencyPrior(plain=setting, cued=setting)
+
+
 def fit(rows: list[Replayed], answerer: ReaderAnswerer) -> tuple[PriorSetting, dict]:
-    """The grid setting with the best first-citation hit rate on odd rows; held-out figures on even rows."""
+    """The grid setting with the best first-citation hit rate on odd rows, kept only if it also helps
+    on the even rows (held out); otherwise no prior."""
     train, held_out = rows[1::2], rows[0::2]
     best, best_value = PriorSetting(), -1.0
     grid = list(itertools.product(HALF_LIVES, RETRIEVAL_WEIGHTS, ANSWER_WEIGHTS))
     for half_life, w_retrieval, w_answer in tqdm(grid, desc="Grid", unit=" settings", leave=False):
         setting = PriorSetting(half_life, w_retrieval, w_answer)
-        value = score(train, setting, answerer)["first_citation_hit"]
+        value = score(train, both(setting), answerer)["first_citation_hit"]
         if value > best_value + 1e-9:  # ties keep the earlier (shorter half-life, smaller weights) setting
             best, best_value = setting, value
     report = {
-        "fit": {"without": score(train, PriorSetting(), answerer), "with": score(train, best, answerer)},
-        "held_out": {
-            "without": score(held_out, PriorSetting(), answerer),
-            "with": score(held_out, best, answerer),
-        },
+        part: {"without": score(items, NO_PRIOR, answerer), "with": score(items, both(best), answerer)}
+        for part, items in (("fit", train), ("held_out", held_out))
     }
-    return best, report
+    helps = report["held_out"]["with"]["first_citation_hit"] > report["held_out"]["without"]["first_citation_hit"]
+    report["kept"] = helps
+    return (best if helps else PriorSetting()), report
+
+
+def fit_evidence(rows: list[Replayed], prior: RecencyPrior, answerer: ReaderAnswerer) -> tuple[float, dict]:
+    """The weight of evidence pooled per article (answering/evidence.py), on top of `prior`: best on
+    the odd rows, kept only if it also helps on the even rows."""
+    train, held_out = rows[1::2], rows[0::2]
+    values = {w: score(train, prior, answerer, w)["first_citation_hit"] for w in EVIDENCE_WEIGHTS}
+    best = max(EVIDENCE_WEIGHTS, key=lambda w: (values[w], -w))  # ties keep the smaller weight
+    report = {
+        part: {"without": score(items, prior, answerer), "with": score(items, prior, answerer, best)}
+        for part, items in (("fit", train), ("held_out", held_out))
+    }
+    helps = report["held_out"]["with"]["first_citation_hit"] > report["held_out"]["without"]["first_citation_hit"]
+    report["kept"] = helps
+    report["weight"] = best
+    return (best if helps else 0.0), report
+
+
+def show(report: dict) -> None:
+    for part in ("fit", "held_out"):
+        print(f"  {part}: without {report[part]['without']}  with {report[part]['with']}")
+    print(f"  kept: {report['kept']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,9 +233,25 @@ def main(argv: list[str] | None = None) -> int:
         subset = [r for r in rows if r.cued == cued]
         fitted[name], reports[name] = fit(subset, answerer)
         print(f"{name}: {len(subset)} questions, {fitted[name]}")
-        for part, figures in reports[name].items():
-            print(f"  {part}: without {figures['without']}  with {figures['with']}")
+        show(reports[name])
     prior = RecencyPrior(plain=fitted["plain"], cued=fitted["cued"])
+    weight, evidence_report = fit_evidence(rows, prior, answerer)
+    print(f"evidence pooled per article: weight {evidence_report['weight']}")
+    show(evidence_report)
+    EVIDENCE.write_text(
+        json.dumps(
+            {
+                "weight": weight,
+                "fitted_on": "the same questions and split as the recency prior, with the fitted prior applied",
+                "grid": EVIDENCE_WEIGHTS,
+                "results": evidence_report,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {EVIDENCE}")
     args.out.write_text(
         json.dumps(
             {

@@ -21,11 +21,13 @@ Shape and weights are fitted on RealTimeQA questions dated 2022-2023 only
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.answering.evidence import evidence_bonus
 from assistant.retrieval.as_of import prefer_in_time
 from assistant.retrieval.temporal import TimeScope
 from assistant.schema import Passage
@@ -73,19 +75,32 @@ class RecencyPrior:
             rescored.append(passage)
         return sorted(rescored, key=lambda p: p.score, reverse=True)  # stable: ties keep their order
 
-    def reorder_answers(self, passages: list[Passage], as_of: date | None, cued: bool, floor: float) -> list[Passage]:
+    def reorder_answers(
+        self,
+        passages: list[Passage],
+        as_of: date | None,
+        cued: bool,
+        floor: float,
+        extra: Callable[[Passage], float] | None = None,
+    ) -> list[Passage]:
         """Among candidates at or above `floor` (the refusal threshold), order by answer probability
-        plus the prior's term; the others keep their order after them. Refusals are unchanged."""
+        plus the prior's term (plus `extra`, e.g. pooled evidence); the others keep their order after
+        them. Scores, and so refusals, are unchanged."""
         setting = self.setting(cued)
-        if as_of is None or setting.answer_weight == 0.0:
+        timed = as_of is not None and setting.answer_weight != 0.0
+        if not timed and extra is None:
             return passages
         strong = [p for p in passages if p.score >= floor]
         if len(strong) < 2:
             return passages
-        ordered = sorted(
-            strong, key=lambda p: p.score + setting.term(p.date, as_of, setting.answer_weight), reverse=True
-        )
-        return ordered + [p for p in passages if p.score < floor]
+
+        def key(passage: Passage) -> float:
+            value = passage.score + (extra(passage) if extra else 0.0)
+            if timed and as_of is not None:
+                value += setting.term(passage.date, as_of, setting.answer_weight)
+            return value
+
+        return sorted(strong, key=key, reverse=True) + [p for p in passages if p.score < floor]
 
     def to_dict(self) -> dict[str, dict[str, float]]:
         return {name: vars(getattr(self, name)) for name in ("plain", "cued")}
@@ -109,10 +124,13 @@ def order_answers(
     as_of: date | None,
     scope: TimeScope | None,
     floor: float,
+    evidence_weight: float = 0.0,
 ) -> list[Passage]:
-    """The order `ask` cites from: the prior among strong candidates, then the question's own time
-    preference ("latest", "recently"; retrieval/as_of.py). Candidates below `floor` never move up."""
-    ranked = prior.reorder_answers(passages, as_of, has_time_cue(scope), floor)
+    """The order `ask` cites from: among strong candidates, the prior and the evidence pooled per
+    article (answering/evidence.py), then the question's own time preference ("latest", "recently";
+    retrieval/as_of.py). Candidates below `floor` never move up."""
+    extra = evidence_bonus(passages, evidence_weight)
+    ranked = prior.reorder_answers(passages, as_of, has_time_cue(scope), floor, extra)
     return prefer_in_time(ranked, scope, floor=floor)
 
 

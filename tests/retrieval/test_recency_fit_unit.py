@@ -5,7 +5,7 @@ newest strong answer, refusals stay refusals, and the fit keeps a setting that h
 from __future__ import annotations
 
 from assistant.retrieval.recency import NO_PRIOR, PriorSetting, RecencyPrior
-from training.fit_recency import ReaderAnswerer, ReplayReader, first_citation, fit, replayed
+from training.fit_recency import ReaderAnswerer, ReplayReader, first_citation, fit, fit_evidence, replayed
 
 CONFIG = {"score_weights": None, "refusal_threshold": 0.3}
 
@@ -18,8 +18,8 @@ def row(question: str, candidates: list[tuple[str, str, float, float, bool]], nu
         "as_of": "2023-06-30",
         "gold_article": next((a for a, _, _, _, hit in candidates if hit), None),
         "candidates": [
-            {"article": a, "sentence": 0, "date": d, "retrieval": r, "reader": p, "hit": hit}
-            for a, d, r, p, hit in candidates
+            {"article": a, "sentence": position, "date": d, "retrieval": r, "reader": p, "hit": hit}
+            for position, (a, d, r, p, hit) in enumerate(candidates)
         ],
     }
 
@@ -62,3 +62,30 @@ def test_fit_keeps_a_setting_that_lifts_first_citations_and_reports_held_out_fig
     assert setting.answer_weight > 0 or setting.retrieval_weight > 0
     assert report["held_out"]["without"]["first_citation_hit"] == 0.0
     assert report["held_out"]["with"]["first_citation_hit"] == 1.0
+
+
+TWO_ARTICLES = [
+    ("lone", "2023-06-29", 0.9, 0.64, False),  # the best single sentence, alone in its article
+    ("story", "2023-06-29", 0.8, 0.60, True),
+    ("story", "2023-06-29", 0.7, 0.55, False),  # a second strong sentence of the same story
+]
+
+
+def test_pooled_evidence_lets_an_article_with_two_strong_sentences_overtake_a_lone_one() -> None:
+    item = replayed(row("Who won the election?", TWO_ARTICLES))
+    answerer = answerer_for([item.row])
+    assert first_citation(item, NO_PRIOR, answerer).article_id == "lone"
+    assert first_citation(item, NO_PRIOR, answerer, evidence_weight=0.2).article_id == "story"
+    refused = replayed(row("Who won the election?", [(a, d, r, p / 3, h) for a, d, r, p, h in TWO_ARTICLES]))
+    assert first_citation(refused, NO_PRIOR, answerer_for([refused.row]), evidence_weight=0.8) is None
+
+
+def test_the_evidence_weight_is_kept_only_when_it_helps_held_out_questions() -> None:
+    rows = [row("Who won the election?", TWO_ARTICLES, n) for n in range(6)]
+    weight, report = fit_evidence([replayed(r) for r in rows], NO_PRIOR, answerer_for(rows))
+    assert weight > 0 and report["kept"]
+    unhelpful = [
+        row("Who won the election?", [(a, d, r, p, a == "lone") for a, d, r, p, _ in TWO_ARTICLES], n) for n in range(6)
+    ]
+    weight, report = fit_evidence([replayed(r) for r in unhelpful], NO_PRIOR, answerer_for(unhelpful))
+    assert weight == 0.0 and not report["kept"]

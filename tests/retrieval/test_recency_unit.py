@@ -84,3 +84,5 @@ def test_the_prior_can_be_switched_off_from_the_environment() -> None:
     assert Settings.from_env({"ASSISTANT_RECENCY_PRIOR": "off"}).recency_prior is False
     with pytest.raises(ConfigError, match="ASSISTANT_RECENCY_PRIOR"):
         Settings.from_env({"ASSISTANT_RECENCY_PRIOR": "sometimes"})
+    assert Settings.from_env({}).article_evidence is True
+    assert Settings.from_env({"ASSISTANT_ARTICLE_EVIDENCE": "off"}).article_evidence is False
