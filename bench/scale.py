@@ -2,7 +2,7 @@
 
     python -m assistant --index rtqa ingest ../shared/data/news/realtimeqa_dev_articles.jsonl.gz   # once
     python bench/scale.py --source rtqa [--sizes 10000 100000] [--questions 200]
-    python bench/scale.py --source rtqa --compare-recency 3    # the recency prior's cost, A/B
+    python bench/scale.py --source rtqa --compare-recency 3    # what answering as of a day costs, A/B
 
 The smaller indexes are copies of the first articles of the source index, vectors
 included, so nothing is re-embedded. Each size is measured in a fresh process:
@@ -98,8 +98,9 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(index_dir: str, index: str, questions: int) -> dict:
-    """Run inside a fresh process: load, warm up, time every question, report peak RSS."""
+def measure(index_dir: str, index: str, questions: int, timeless: bool = False) -> dict:
+    """Run inside a fresh process: load, warm up, time every question, report peak RSS.
+    `timeless`: ask with no as-of day (no date filter, time words, prior), as before dates counted."""
     started = time.perf_counter()
     from assistant import Assistant
 
@@ -109,7 +110,7 @@ def measure(index_dir: str, index: str, questions: int) -> dict:
     latencies = []
     for question, day in load_questions(questions):
         t0 = time.perf_counter()
-        qa.ask(question, as_of=day)  # as of the day it was asked, as in the evaluation
+        qa.ask(question, as_of=None if timeless else day)  # as of the day it was asked, as in the evaluation
         latencies.append((time.perf_counter() - t0) * 1000)
     counts = qa.counts()
     return {
@@ -123,28 +124,35 @@ def measure(index_dir: str, index: str, questions: int) -> dict:
         "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
         "load_s": round(load_s, 1),
         "recency_prior": qa.settings.recency_prior,
+        "article_evidence": qa.settings.article_evidence,
+        "as_of": "none" if timeless else "question",
     }
 
 
-def measure_in_subprocess(index_dir: Path, index: str, questions: int, recency_prior: bool = True) -> dict:
+def measure_in_subprocess(index_dir: Path, index: str, questions: int, time_aware: bool = True) -> dict:
+    """`time_aware=False`: the prior and pooled evidence off, every question asked with no as-of day."""
     command = [sys.executable, __file__, "--measure", "--index-dir", str(index_dir), "--source", index]
-    command += ["--questions", str(questions)]
-    env = {**os.environ, "ASSISTANT_RECENCY_PRIOR": "on" if recency_prior else "off"}
+    command += ["--questions", str(questions)] + ([] if time_aware else ["--timeless"])
+    switch = "on" if time_aware else "off"
+    env = {**os.environ, "ASSISTANT_RECENCY_PRIOR": switch, "ASSISTANT_ARTICLE_EVIDENCE": switch}
     output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def compare_recency(index_dir: Path, index: str, questions: int, rounds: int) -> list[dict]:
-    """The same questions with the recency prior off and on, in fresh processes, alternating (A/B)."""
+    """The same questions asked timeless (no as-of day, prior and pooled evidence off: as before dates
+    counted) and time-aware (as of each question's day, both on), in fresh processes, alternating (A/B)."""
     rows = []
     for _ in range(rounds):
-        rows += [measure_in_subprocess(index_dir, index, questions, recency_prior=on) for on in (False, True)]
-    off = [r["p50_ms"] for r in rows if not r["recency_prior"]]
-    on = [r["p50_ms"] for r in rows if r["recency_prior"]]
-    print(
-        f"{index}: ask p50 with the recency prior off {np.median(off):.1f} ms, on {np.median(on):.1f} ms "
-        f"(median of {rounds} alternating runs of {questions} questions; difference {np.median(on) - np.median(off):+.1f} ms)"
-    )
+        rows += [measure_in_subprocess(index_dir, index, questions, time_aware=on) for on in (False, True)]
+    for figure in ("p50_ms", "p95_ms"):
+        off = [r[figure] for r in rows if r["as_of"] == "none"]
+        on = [r[figure] for r in rows if r["as_of"] == "question"]
+        print(
+            f"{index} ({rows[0]['sentences']:,} sentences): ask {figure[:3]} timeless {np.median(off):.1f} ms, "
+            f"time-aware {np.median(on):.1f} ms (median of {rounds} alternating runs of {questions} questions; "
+            f"difference {np.median(on) - np.median(off):+.1f} ms)"
+        )
     return rows
 
 
@@ -181,14 +189,15 @@ def main() -> int:
         "--compare-recency",
         type=int,
         metavar="ROUNDS",
-        help="instead: time the source index with the recency prior off and on, ROUNDS times each, alternating",
+        help="instead: time the source index asked timeless and time-aware, ROUNDS times each, alternating",
     )
+    parser.add_argument("--timeless", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not QUESTIONS.exists():
         print(f"skipped: {QUESTIONS} not found (the shared data folder is absent)")
         return 0
     if args.measure:
-        print(json.dumps(measure(args.index_dir, args.source, args.questions)))
+        print(json.dumps(measure(args.index_dir, args.source, args.questions, args.timeless)))
         return 0
 
     index_dir = Path(args.index_dir)
