@@ -177,6 +177,7 @@ class Catalog:
             raise
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
+        self._article_dates: dict[str, tuple[int | None, int]] | None = None  # ready id -> (date_int, sentences)
         self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
@@ -192,6 +193,7 @@ class Catalog:
         """Forget the cached sentence total (another process may have written)."""
         with self._lock:
             self._sentence_total = None
+            self._article_dates = None
 
     # --- format version ----------------------------------------------------------
     def format_version(self) -> int:
@@ -240,6 +242,7 @@ class Catalog:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._sentence_total = None
+            self._article_dates = None
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -328,6 +331,31 @@ class Catalog:
                 (date_to_int(iso_day),),
             ).fetchone()
         return total > 0 and early == 0
+
+    def matching_articles(self, filters: SearchFilters) -> tuple[list[str], int, int]:
+        """(ids of the ready articles whose dates pass `filters`' date limits, how many sentences they hold,
+        how many all ready articles hold).
+
+        From a cached map of every ready article's date (reset by writes), not SQL: retrieval asks this
+        beside a BM25 query that holds the connection."""
+        dates, limits = self._dates(), _date_limits(filters)
+        ids = [a for a, (day, _) in dates.items() if _passes(day, limits)]
+        return ids, sum(dates[a][1] for a in ids), sum(count for _, count in dates.values())
+
+    def passing(self, article_ids: list[str], filters: SearchFilters) -> set[str]:
+        """Those of `article_ids` that are ready and whose dates pass `filters`' date limits."""
+        dates, limits = self._dates(), _date_limits(filters)
+        return {a for a in article_ids if a in dates and _passes(dates[a][0], limits)}
+
+    def _dates(self) -> dict[str, tuple[int | None, int]]:
+        cached = self._article_dates
+        if cached is None:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT id, date_int, sentence_count FROM articles WHERE status = 'ready'"
+                ).fetchall()
+                cached = self._article_dates = {row[0]: (row[1], int(row[2])) for row in rows}
+        return cached
 
     def pending_ids(self) -> list[str]:
         with self._lock:
@@ -541,6 +569,23 @@ class Catalog:
         where = {rowid: (article_id, index) for rowid, article_id, index in rows}
         hits = [(*where[rowid], float(score)) for rowid, score in ranked if rowid in where]
         return hits[:limit]
+
+
+DateLimits = tuple[int | None, int | None, int | None]
+
+
+def _date_limits(filters: SearchFilters) -> DateLimits:
+    return date_to_int(filters.date_from), date_to_int(filters.date_to), date_to_int(filters.as_of)
+
+
+def _passes(day: int | None, limits: DateLimits) -> bool:
+    """Date limits on one article's date_int, as _filter_sql has them (undated: only as_of passes)."""
+    low, high, as_of = limits
+    if low is not None and (day is None or day < low):
+        return False
+    if high is not None and (day is None or day > high):
+        return False
+    return as_of is None or day is None or day <= as_of
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
