@@ -1,0 +1,55 @@
+"""Nearest neighbours under date limits come from unfiltered neighbours kept by their article's date
+(Chroma's own range filter costs seconds on a large index): the same sentences Chroma's filter
+finds, never one dated after the limit, undated articles kept by an as-of day, and a write seen."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.schema import Article, SearchFilters
+from tests.conftest import synthetic_articles
+
+LIMITS = [
+    SearchFilters(as_of="2025-05-15"),
+    SearchFilters(as_of="2025-01-10"),
+    SearchFilters(date_from="2025-03-01", date_to="2025-04-30"),
+    SearchFilters(date_from="2025-06-10", date_to="2025-06-19", as_of="2025-06-15"),
+]
+
+
+@pytest.fixture(scope="module")
+def dated_index(tmp_path_factory, embedder):
+    from assistant import Assistant
+
+    records = synthetic_articles(120)
+    articles = [Article(id=r["id"], text=r["text"], title=r["title"], date=r["date"]) for r in records]
+    articles += [Article(id=f"undated-{n}", text=r["text"], title=r["title"]) for n, r in enumerate(records[:10])]
+    assistant = Assistant.open(index="dated", index_dir=tmp_path_factory.mktemp("dated"), embedder=embedder)
+    assistant.ingest(articles)
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.parametrize("limits", LIMITS, ids=["as-of", "early-as-of", "window", "window-and-as-of"])
+def test_the_same_neighbours_as_chromas_filter(dated_index, limits) -> None:
+    index = dated_index.index
+    vector = index.encode_question("How much will the harbour dredging cost?")
+    ours = index.nearest(vector, 25, limits)
+    chromas = [tuple(key.split("::")) for key, _ in index.vectors.query(vector, 25, limits)]
+    assert ours and [(a, int(i)) for a, i in chromas] == ours
+    dates = {a.id: a.date for a in dated_index.articles()}
+    for article_id, _ in ours:
+        day = dates[article_id]
+        if limits.as_of:
+            assert day is None or day <= limits.as_of
+        if limits.date_from:
+            assert day is not None and limits.date_from <= day <= limits.date_to
+
+
+def test_undated_articles_pass_an_as_of_day_and_a_new_article_is_seen(dated_index) -> None:
+    index = dated_index.index
+    vector = index.encode_question("Record number closes with a note")
+    limits = SearchFilters(as_of="2025-01-01")  # before every dated article
+    assert {a for a, _ in index.nearest(vector, 10, limits)} <= {f"undated-{n}" for n in range(10)}
+    dated_index.ingest([Article(id="early", text="Record number zero closes early.", title="Early", date="2024-12-30")])
+    assert "early" in {a for a, _ in index.nearest(vector, 40, limits)}
