@@ -46,6 +46,7 @@ def test_the_wheel_carries_prompts_weights_and_samples(tmp_path):
     assert "assistant/prompts/grounded_answer.txt" in names
     assert "assistant/answering/reader/weights/reader.safetensors" in names
     assert "assistant/samples/demo_articles.jsonl" in names
+    assert "assistant/retrieval/recency.json" in names  # the fitted recency prior
     assert {name.split("/")[0] for name in names} <= {
         "assistant",
         *(n.split("/")[0] for n in names if ".dist-info" in n),
