@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.errors import StoreDamagedError
 from assistant.ingest.minhash import COPY_JACCARD, estimated_jaccard, signature, signature_values
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
@@ -177,7 +179,9 @@ class Catalog:
             raise
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
-        self._article_dates: dict[str, tuple[int | None, int]] | None = None  # ready id -> (date_int, sentences)
+        # every ready article's (ids, date_int, sentence count), for date limits on dense search; reset by writes
+        self._article_dates: tuple[list[str], np.ndarray, np.ndarray] | None = None
+        self._date_positions: dict[str, int] = {}
         self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
@@ -332,29 +336,39 @@ class Catalog:
             ).fetchone()
         return total > 0 and early == 0
 
-    def matching_articles(self, filters: SearchFilters) -> tuple[list[str], int, int]:
-        """(ids of the ready articles whose dates pass `filters`' date limits, how many sentences they hold,
-        how many all ready articles hold).
+    def date_share(self, filters: SearchFilters) -> tuple[int, int]:
+        """(sentences in ready articles whose dates pass `filters`' date limits, sentences in all ready ones).
 
-        From a cached map of every ready article's date (reset by writes), not SQL: retrieval asks this
-        beside a BM25 query that holds the connection."""
-        dates, limits = self._dates(), _date_limits(filters)
-        ids = [a for a, (day, _) in dates.items() if _passes(day, limits)]
-        return ids, sum(dates[a][1] for a in ids), sum(count for _, count in dates.values())
+        From cached arrays of every ready article's date (reset by writes), not SQL: retrieval asks
+        this beside a BM25 query that holds the connection, and numpy answers in microseconds."""
+        _, days, counts = self._dates()
+        return int(counts[_passing_mask(days, filters)].sum()), int(counts.sum())
+
+    def matching_ids(self, filters: SearchFilters) -> list[str]:
+        """Ids of the ready articles whose dates pass `filters`' date limits."""
+        ids, days, _ = self._dates()
+        return [ids[i] for i in np.flatnonzero(_passing_mask(days, filters))]
 
     def passing(self, article_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of `article_ids` that are ready and whose dates pass `filters`' date limits."""
-        dates, limits = self._dates(), _date_limits(filters)
-        return {a for a in article_ids if a in dates and _passes(dates[a][0], limits)}
+        _, days, _ = self._dates()
+        position = self._date_positions
+        known = [a for a in article_ids if a in position]
+        mask = _passing_mask(days[[position[a] for a in known]], filters) if known else []
+        return {a for a, ok in zip(known, mask, strict=True) if ok}
 
-    def _dates(self) -> dict[str, tuple[int | None, int]]:
+    def _dates(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         cached = self._article_dates
         if cached is None:
             with self._lock:
                 rows = self._conn.execute(
                     "SELECT id, date_int, sentence_count FROM articles WHERE status = 'ready'"
                 ).fetchall()
-                cached = self._article_dates = {row[0]: (row[1], int(row[2])) for row in rows}
+                ids = [row[0] for row in rows]
+                days = np.array([UNDATED if row[1] is None else row[1] for row in rows], dtype=np.int64)
+                counts = np.array([int(row[2]) for row in rows], dtype=np.int64)
+                self._date_positions = {article_id: n for n, article_id in enumerate(ids)}
+                cached = self._article_dates = (ids, days, counts)
         return cached
 
     def pending_ids(self) -> list[str]:
@@ -571,21 +585,20 @@ class Catalog:
         return hits[:limit]
 
 
-DateLimits = tuple[int | None, int | None, int | None]
+UNDATED = -1  # date_int of an undated article in the cached date arrays
 
 
-def _date_limits(filters: SearchFilters) -> DateLimits:
-    return date_to_int(filters.date_from), date_to_int(filters.date_to), date_to_int(filters.as_of)
-
-
-def _passes(day: int | None, limits: DateLimits) -> bool:
-    """Date limits on one article's date_int, as _filter_sql has them (undated: only as_of passes)."""
-    low, high, as_of = limits
-    if low is not None and (day is None or day < low):
-        return False
-    if high is not None and (day is None or day > high):
-        return False
-    return as_of is None or day is None or day <= as_of
+def _passing_mask(days: np.ndarray, filters: SearchFilters) -> np.ndarray:
+    """Which articles' date_int pass `filters`' date limits, as _filter_sql has them (undated: only as_of)."""
+    mask = np.ones(len(days), dtype=bool)
+    dated = days != UNDATED
+    if filters.date_from:
+        mask &= dated & (days >= date_to_int(filters.date_from))
+    if filters.date_to:
+        mask &= dated & (days <= date_to_int(filters.date_to))
+    if filters.as_of:
+        mask &= ~dated | (days <= date_to_int(filters.as_of))
+    return mask
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:

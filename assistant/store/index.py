@@ -235,11 +235,12 @@ class SentenceIndex:
         filtered in SQL, adds its own); only when none pass is Chroma asked to filter on the
         window's article ids (about 0.4 s).
         """
-        ids, matching, total = self.catalog.matching_articles(filters)
+        matching, total = self.catalog.date_share(filters)
         if matching == 0:
             return []
         wanted = min(total, math.ceil(2 * k * total / matching), OVERFETCH_CAP)
         kept = self._nearest_passing(vector, wanted, k, filters)
+        ids = [] if kept else self.catalog.matching_ids(filters)
         if kept or len(ids) > MAX_ID_FILTER:
             return kept
         by_ids = SearchFilters(article_ids=tuple(ids))  # a narrow window none of the neighbours fell in
