@@ -238,41 +238,36 @@ def main(argv: list[str] | None = None) -> int:
     weight, evidence_report = fit_evidence(rows, prior, answerer)
     print(f"evidence pooled per article: weight {evidence_report['weight']}")
     show(evidence_report)
-    EVIDENCE.write_text(
-        json.dumps(
-            {
-                "weight": weight,
-                "fitted_on": "the same questions and split as the recency prior, with the fitted prior applied",
-                "grid": EVIDENCE_WEIGHTS,
-                "results": evidence_report,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_json(
+        EVIDENCE,
+        {
+            "weight": weight,
+            "fitted_on": "the same questions and split as the recency prior, with the fitted prior applied",
+            "grid": EVIDENCE_WEIGHTS,
+            "results": evidence_report,
+        },
     )
-    print(f"wrote {EVIDENCE}")
-    args.out.write_text(
-        json.dumps(
-            {
-                "prior": prior.to_dict(),
-                "fitted_on": f"RealTimeQA dev questions dated {'-'.join(FIT_YEARS)} ({len(rows)}), over the "
-                "whole article pool, as of each question's day; odd-numbered questions fit, even-numbered held out",
-                "objective": "first citation holds the gold answer",
-                "grid": {
-                    "half_life_days": HALF_LIVES,
-                    "retrieval_weight": RETRIEVAL_WEIGHTS,
-                    "answer_weight": ANSWER_WEIGHTS,
-                },
-                "results": reports,
+    write_json(
+        args.out,
+        {
+            "prior": prior.to_dict(),
+            "fitted_on": f"RealTimeQA dev questions dated {'-'.join(FIT_YEARS)} ({len(rows)}), over the "
+            "whole article pool, as of each question's day; odd-numbered questions fit, even-numbered held out",
+            "objective": "first citation holds the gold answer",
+            "grid": {
+                "half_life_days": HALF_LIVES,
+                "retrieval_weight": RETRIEVAL_WEIGHTS,
+                "answer_weight": ANSWER_WEIGHTS,
             },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+            "results": reports,
+        },
     )
-    print(f"wrote {args.out}")
     return 0
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
