@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -179,9 +180,7 @@ class Catalog:
             raise
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
-        # every ready article's (ids, date_int, sentence count), for date limits on dense search; reset by writes
-        self._article_dates: tuple[list[str], np.ndarray, np.ndarray] | None = None
-        self._date_positions: dict[str, int] = {}
+        self._article_dates: ArticleDates | None = None  # for date limits on dense search; reset by writes
         self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
@@ -341,34 +340,31 @@ class Catalog:
 
         From cached arrays of every ready article's date (reset by writes), not SQL: retrieval asks
         this beside a BM25 query that holds the connection, and numpy answers in microseconds."""
-        _, days, counts = self._dates()
-        return int(counts[_passing_mask(days, filters)].sum()), int(counts.sum())
+        dates = self._dates()
+        return int(dates.counts[_passing_mask(dates.days, filters)].sum()), int(dates.counts.sum())
 
     def matching_ids(self, filters: SearchFilters) -> list[str]:
         """Ids of the ready articles whose dates pass `filters`' date limits."""
-        ids, days, _ = self._dates()
-        return [ids[i] for i in np.flatnonzero(_passing_mask(days, filters))]
+        dates = self._dates()
+        return [dates.ids[i] for i in np.flatnonzero(_passing_mask(dates.days, filters))]
 
     def passing(self, article_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of `article_ids` that are ready and whose dates pass `filters`' date limits."""
-        _, days, _ = self._dates()
-        position = self._date_positions
-        known = [a for a in article_ids if a in position]
-        mask = _passing_mask(days[[position[a] for a in known]], filters) if known else []
+        dates = self._dates()
+        known = [a for a in article_ids if a in dates.positions]
+        if not known:
+            return set()
+        mask = _passing_mask(dates.days[[dates.positions[a] for a in known]], filters)
         return {a for a, ok in zip(known, mask, strict=True) if ok}
 
-    def _dates(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _dates(self) -> ArticleDates:
         cached = self._article_dates
         if cached is None:
             with self._lock:
                 rows = self._conn.execute(
                     "SELECT id, date_int, sentence_count FROM articles WHERE status = 'ready'"
                 ).fetchall()
-                ids = [row[0] for row in rows]
-                days = np.array([UNDATED if row[1] is None else row[1] for row in rows], dtype=np.int64)
-                counts = np.array([int(row[2]) for row in rows], dtype=np.int64)
-                self._date_positions = {article_id: n for n, article_id in enumerate(ids)}
-                cached = self._article_dates = (ids, days, counts)
+                cached = self._article_dates = ArticleDates.from_rows(rows)
         return cached
 
     def pending_ids(self) -> list[str]:
@@ -586,6 +582,23 @@ class Catalog:
 
 
 UNDATED = -1  # date_int of an undated article in the cached date arrays
+
+
+@dataclass(frozen=True)
+class ArticleDates:
+    """Every ready article's id, date_int (UNDATED when none) and sentence count, as arrays."""
+
+    ids: list[str]
+    days: np.ndarray
+    counts: np.ndarray
+    positions: dict[str, int]  # id -> index in the arrays
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, int | None, int]]) -> ArticleDates:
+        ids = [row[0] for row in rows]
+        days = np.array([UNDATED if row[1] is None else row[1] for row in rows], dtype=np.int64)
+        counts = np.array([int(row[2]) for row in rows], dtype=np.int64)
+        return cls(ids, days, counts, {article_id: n for n, article_id in enumerate(ids)})
 
 
 def _passing_mask(days: np.ndarray, filters: SearchFilters) -> np.ndarray:

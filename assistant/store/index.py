@@ -240,10 +240,12 @@ class SentenceIndex:
             return []
         wanted = min(total, math.ceil(2 * k * total / matching), OVERFETCH_CAP)
         kept = self._nearest_passing(vector, wanted, k, filters)
-        ids = [] if kept else self.catalog.matching_ids(filters)
-        if kept or len(ids) > MAX_ID_FILTER:
+        if kept:
             return kept
-        by_ids = SearchFilters(article_ids=tuple(ids))  # a narrow window none of the neighbours fell in
+        ids = self.catalog.matching_ids(filters)  # a narrow window none of the neighbours fell in
+        if len(ids) > MAX_ID_FILTER:
+            return []
+        by_ids = SearchFilters(article_ids=tuple(ids))
         return [split_sentence_key(key) for key, _ in self.vectors.query(vector, k, by_ids)]
 
     def _nearest_passing(self, vector: np.ndarray, fetch: int, k: int, filters: SearchFilters) -> list[SentenceKey]:
