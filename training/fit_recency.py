@@ -22,7 +22,7 @@ import gzip
 import itertools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -124,12 +124,17 @@ class Replayed:
         return has_time_cue(self.scope)
 
 
+def candidate_key(candidate: dict) -> str:
+    """A collected candidate's stand-in for its sentence text (the replay's reader looks it up)."""
+    return f"{candidate['article']}#{candidate['sentence']}"
+
+
 def replayed(row: dict) -> Replayed:
     """Passages rebuilt from a collected row (the sentence key stands in for its text)."""
     as_of = date.fromisoformat(row["as_of"])
     passages, hits = [], {}
     for c in row["candidates"]:
-        key = f"{c['article']}#{c['sentence']}"
+        key = candidate_key(c)
         passages.append(Passage(c["article"], c["sentence"], key, 0, 0, "", c["date"], "", "", key, c["retrieval"]))
         hits[key] = c["hit"]
     scope = resolve_time(row["question"], as_of)
@@ -183,13 +188,13 @@ def fit(rows: list[Replayed], answerer: ReaderAnswerer, mild: bool = False) -> t
         value = score(train, both(setting), answerer)["first_citation_hit"]
         if value > best_value + 1e-9:  # ties keep the earlier (shorter half-life, smaller weights) setting
             best, best_value = setting, value
-    report = {
-        part: {"without": score(items, NO_PRIOR, answerer), "with": score(items, both(best), answerer)}
-        for part, items in (("fit", train), ("held_out", held_out))
-    }
-    helps = report["held_out"]["with"]["first_citation_hit"] > report["held_out"]["without"]["first_citation_hit"]
-    report["kept"] = helps
-    return (best if helps else PriorSetting()), report
+    report = compare(
+        train,
+        held_out,
+        lambda items: score(items, NO_PRIOR, answerer),
+        lambda items: score(items, both(best), answerer),
+    )
+    return (best if report["kept"] else PriorSetting()), report
 
 
 def fit_evidence(rows: list[Replayed], prior: RecencyPrior, answerer: ReaderAnswerer) -> tuple[float, dict]:
@@ -198,14 +203,28 @@ def fit_evidence(rows: list[Replayed], prior: RecencyPrior, answerer: ReaderAnsw
     train, held_out = rows[1::2], rows[0::2]
     values = {w: score(train, prior, answerer, w)["first_citation_hit"] for w in EVIDENCE_WEIGHTS}
     best = max(EVIDENCE_WEIGHTS, key=lambda w: (values[w], -w))  # ties keep the smaller weight
-    report = {
-        part: {"without": score(items, prior, answerer), "with": score(items, prior, answerer, best)}
+    report = compare(
+        train, held_out, lambda items: score(items, prior, answerer), lambda items: score(items, prior, answerer, best)
+    )
+    report["weight"] = best
+    return (best if report["kept"] else 0.0), report
+
+
+def compare(
+    train: list[Replayed],
+    held_out: list[Replayed],
+    without: Callable[[list[Replayed]], dict[str, float]],
+    with_: Callable[[list[Replayed]], dict[str, float]],
+) -> dict:
+    """Scores without and with a fitted setting on both halves; `kept` when it helps the held-out half."""
+    report: dict = {
+        part: {"without": without(items), "with": with_(items)}
         for part, items in (("fit", train), ("held_out", held_out))
     }
-    helps = report["held_out"]["with"]["first_citation_hit"] > report["held_out"]["without"]["first_citation_hit"]
-    report["kept"] = helps
-    report["weight"] = best
-    return (best if helps else 0.0), report
+    report["kept"] = (
+        report["held_out"]["with"]["first_citation_hit"] > report["held_out"]["without"]["first_citation_hit"]
+    )
+    return report
 
 
 def show(report: dict) -> None:
@@ -232,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     config = read_config(shipped_weights())
     with gzip.open(args.candidates, "rt", encoding="utf-8") as handle:
         rows = [replayed(json.loads(line)) for line in handle]
-    relevance = {f"{c['article']}#{c['sentence']}": c["reader"] for item in rows for c in item.row["candidates"]}
+    relevance = {candidate_key(c): c["reader"] for item in rows for c in item.row["candidates"]}
     answerer = ReaderAnswerer(ReplayReader(config, relevance), float(config["refusal_threshold"]))
     fitted, reports = {}, {}
     for name, cued in (("plain", False), ("cued", True)):

@@ -82,15 +82,21 @@ def print_table(run: EvalRun) -> None:
     console = Console()
     console.width = max(console.width, 110)  # metric names stay on one line
     console.print(table)
-    shown = [n for n in run.summaries if run.summaries[n].outcomes()]
-    if shown:
+    shares = _outcome_shares(run)
+    if shares:
         outcomes = Table(title="where the answers go (% of answerable questions with a gold article)")
         outcomes.add_column("outcome")
-        for name in shown:
+        for name in shares:
             outcomes.add_column(name, justify="right")
         for outcome in OUTCOMES:
-            outcomes.add_row(outcome, *(_show(run.summaries[n].outcomes().get(outcome), "pct") for n in shown))
+            outcomes.add_row(outcome, *(_show(shares[n].get(outcome), "pct") for n in shares))
         console.print(outcomes)
+
+
+def _outcome_shares(run: EvalRun) -> dict[str, dict[str, float]]:
+    """Each system's outcome shares (EvalSummary.outcomes), computed once; systems with none left out."""
+    shares = {name: summary.outcomes() for name, summary in run.summaries.items()}
+    return {name: share for name, share in shares.items() if share}
 
 
 def write_report(run: EvalRun, folder: Path) -> dict[str, Path]:
@@ -162,9 +168,10 @@ def _markdown(run: EvalRun) -> str:
 def _outcome_table(run: EvalRun) -> list[str]:
     """Where answerable questions end up: the first citation, a later one, a wrong sentence of the
     right article, a refusal, or an article retrieval never found."""
-    names = [n for n in run.summaries if run.summaries[n].outcomes()]
-    if not names:
+    shares = _outcome_shares(run)
+    if not shares:
         return []
+    names = list(shares)
     lines = [
         "",
         "## Where the answers go",
@@ -174,7 +181,6 @@ def _outcome_table(run: EvalRun) -> list[str]:
         "| outcome | " + " | ".join(names) + " |",
         "|---|" + "---:|" * len(names),
     ]
-    shares = {n: run.summaries[n].outcomes() for n in names}
     for outcome in OUTCOMES:
         lines.append(f"| {outcome} | " + " | ".join(_show(shares[n].get(outcome), "pct") for n in names) + " |")
     return lines

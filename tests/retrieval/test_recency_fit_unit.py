@@ -5,7 +5,15 @@ newest strong answer, refusals stay refusals, and the fit keeps a setting that h
 from __future__ import annotations
 
 from assistant.retrieval.recency import NO_PRIOR, PriorSetting, RecencyPrior
-from training.fit_recency import ReaderAnswerer, ReplayReader, first_citation, fit, fit_evidence, replayed
+from training.fit_recency import (
+    ReaderAnswerer,
+    ReplayReader,
+    candidate_key,
+    first_citation,
+    fit,
+    fit_evidence,
+    replayed,
+)
 
 CONFIG = {"score_weights": None, "refusal_threshold": 0.3}
 
@@ -25,7 +33,7 @@ def row(question: str, candidates: list[tuple[str, str, float, float, bool]], nu
 
 
 def answerer_for(rows: list[dict]) -> ReaderAnswerer:
-    relevance = {f"{c['article']}#{c['sentence']}": c["reader"] for r in rows for c in r["candidates"]}
+    relevance = {candidate_key(c): c["reader"] for r in rows for c in r["candidates"]}
     return ReaderAnswerer(ReplayReader(CONFIG, relevance), CONFIG["refusal_threshold"])
 
 
