@@ -21,7 +21,7 @@ from assistant.dates import TODAY, resolve_as_of
 from assistant.errors import EmptyIndexError
 from assistant.ingest.pipeline import Ingestor
 from assistant.models.embedder import Embedder, get_embedder
-from assistant.retrieval.as_of import stale_note, with_as_of, within_window
+from assistant.retrieval.as_of import merged, stale_note, with_as_of, within_window
 from assistant.retrieval.copies import fold_copies
 from assistant.retrieval.question import ENGLISH_ONLY, Question, analyse, looks_non_english, validate_question
 from assistant.retrieval.recency import NO_PRIOR, RecencyPrior, has_time_cue, load_prior, order_answers
@@ -50,7 +50,7 @@ class Candidates:
     scope: TimeScope | None  # its time expressions, resolved against as_of (None: no as-of day)
     as_of: date | None
     filters: SearchFilters  # the caller's, checked
-    searched_with: SearchFilters  # what retrieval used: with as_of, and the question's window if it held any
+    searched_with: SearchFilters  # the caller's, with the as-of limit (and a stated window, when it filtered)
     cued: bool  # the question says something of time (the recency prior's stronger setting)
     passages: list[Passage]
 
@@ -282,8 +282,8 @@ class Assistant:
         k: int | None = None,
     ) -> Candidates:
         """What the answerer will choose from: the question read against `as_of` (follow-up resolved,
-        time expressions found), then the retrieved sentences, within a window the question states
-        if that finds any, rescored by the recency prior, best first, `k` deep (default: all scored)."""
+        time expressions found), then the retrieved sentences (within a window the question states if that
+        finds any, or read beside it: `Settings.stated_windows`), rescored by the recency prior, best first, `k` deep (default: all scored)."""
         text = validate_question(question)
         day = resolve_as_of(as_of)
         self._require_articles()
@@ -296,19 +296,22 @@ class Assistant:
         depth = max(k or 0, self.settings.rerank_candidates)  # the prior may lift any scored candidate
         base = with_as_of(chosen, day)
         windowed = within_window(base, scope)
-        passages = self.retriever.retrieve(searched, k=depth, filters=windowed) if windowed else []
-        used = windowed
-        if not passages:  # no window stated, or nothing in it: the as-of limit alone
-            passages = self.retriever.retrieve(searched, k=depth, filters=base)
-            used = base
+        inside = self.retriever.retrieve(searched, k=depth, filters=windowed) if windowed else []
+        weigh = self.settings.stated_windows == "weigh"
+        used = windowed if inside and not weigh else base
+        if weigh:  # the window is a preference: read what it finds beside what the as-of limit finds
+            passages = merged(inside, self.retriever.retrieve(searched, k=depth, filters=base))
+        else:  # the window filters; one that finds nothing is dropped (never a refusal for a misread)
+            passages = inside or self.retriever.retrieve(searched, k=depth, filters=base)
         cued = has_time_cue(scope)
-        passages = self.prior.rescore_retrieval(passages, day, cued)
-        return Candidates(follow_up, parsed, scope, day, chosen, used, cued, passages[: k or depth])
+        window = scope.article_window() if windowed and weigh and scope else None
+        passages = self.prior.rescore_retrieval(passages, day, cued, window)
+        return Candidates(follow_up, parsed, scope, day, chosen, used, cued, passages[:k] if k else passages)
 
     @property
     def prior(self) -> RecencyPrior:
         """The fitted recency prior, or none when settings switch it off (for A/B measurements)."""
-        return load_prior() if self.settings.recency_prior else NO_PRIOR
+        return load_prior(windows=self.settings.stated_windows) if self.settings.recency_prior else NO_PRIOR
 
     @property
     def evidence_weight(self) -> float:

@@ -83,6 +83,9 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+STATED_WINDOWS = ("filter", "weigh")  # what a window the question states does (Settings.stated_windows)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that can be tuned; `Settings.from_env()` applies ASSISTANT_* overrides."""
@@ -115,6 +118,10 @@ class Settings:
     recency_prior: bool = True
     # Evidence pooled per article in the answer order (assistant/answering/evidence.py); off to measure it.
     article_evidence: bool = True
+    # A window the question states ("this week"): "filter" searches inside it (and without it when it
+    # finds nothing); "weigh" reads what is found inside it beside what the as-of limit alone finds, and
+    # weighs the window's articles up (assistant/retrieval/as_of.py). Each has its own fitted prior.
+    stated_windows: str = "filter"
     cache_dir: Path | None = None  # derived model files (ONNX forms); None: the user's cache folder
     max_upload_mb: float = 20.0  # per upload request (browser and HTTP API)
     auth: str | None = None  # "user:password" turns on HTTP basic auth for the app
@@ -173,6 +180,14 @@ def _strictness(value: str) -> str | None:
     return check_strictness(value)
 
 
+def _stated_windows(value: str) -> str:
+    """filter or weigh, any case."""
+    word = value.strip().lower()
+    if word not in STATED_WINDOWS:
+        raise ValueError(f"expected one of {', '.join(STATED_WINDOWS)}")
+    return word
+
+
 def _switch(value: str) -> bool:
     """1/true/yes/on or 0/false/no/off, any case."""
     word = value.strip().lower()
@@ -203,4 +218,5 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ASSISTANT_RECENCY_PRIOR": ("recency_prior", _switch),
     "ASSISTANT_ARTICLE_EVIDENCE": ("article_evidence", _switch),
     "ASSISTANT_STRICTNESS": ("strictness", _strictness),
+    "ASSISTANT_STATED_WINDOWS": ("stated_windows", _stated_windows),
 }

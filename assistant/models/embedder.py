@@ -28,6 +28,7 @@ class Embedder:
         self.model_path = model_path
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._last_question: tuple[str, np.ndarray] | None = None  # a windowed question is searched twice
 
     @cached_property
     def llama_embedding(self) -> HuggingFaceEmbedding:
@@ -61,11 +62,18 @@ class Embedder:
 
     def encode_question(self, text: str) -> np.ndarray:
         """One question's vector, on ONNX Runtime when its form can be built (else as `encode`)."""
+        last = self._last_question
+        if last is not None and last[0] == text:
+            return last[1]
         encoder = self._question_encoder
         if encoder is None:
-            return self.encode([text])[0]
-        with self._lock:
-            return encoder.encode([text])[0]
+            vector = self.encode([text])[0]
+        else:
+            with self._lock:
+                vector = encoder.encode([text])[0]
+        vector.setflags(write=False)  # shared by the searches of one question
+        self._last_question = (text, vector)
+        return vector
 
     @cached_property
     def _question_encoder(self) -> Any:

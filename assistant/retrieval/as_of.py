@@ -2,10 +2,12 @@
 
 - Every question has an as-of day (default today). Articles dated after it are never
   candidates; undated articles stay, scored like any other (nothing says they are late).
-- A time window the question states ("this week", "on Tuesday", "in March 2024") becomes a
-  date filter, with two days' slack for news published after the day it reports. If that
-  leaves nothing, the question is asked again without it: a misread window must not turn
-  an answerable question into a refusal.
+- A time window the question states ("this week", "on Tuesday", "in March 2024"), with two
+  days' slack for news published after the day it reports, filters the search; if that
+  leaves nothing, the question is asked again without it: a misread window must not turn an
+  answerable question into a refusal. With `Settings.stated_windows = "weigh"` the window
+  is searched beside the as-of limit alone, both sets are read together (`merged`), and
+  those inside gain the prior's window weight (retrieval/recency.py).
 - Among the strong candidates (reader scores at least STRONG_SHARE of the best), a question
   that asks for the latest state ("latest", "now", "so far") gets the newest article's
   sentence, and one with a soft window ("recently", "a few weeks ago") the one whose date
@@ -43,6 +45,13 @@ def within_window(filters: SearchFilters, scope: TimeScope | None) -> SearchFilt
     if date_from > date_to:
         return None
     return replace(filters, date_from=date_from, date_to=date_to)
+
+
+def merged(inside: list[Passage], everywhere: list[Passage]) -> list[Passage]:
+    """The sentences found inside a window and those found without it, each once, best first."""
+    unique = {(p.article_id, p.sentence_index): p for p in everywhere}
+    unique.update({(p.article_id, p.sentence_index): p for p in inside})
+    return sorted(unique.values(), key=lambda p: p.score, reverse=True)
 
 
 def prefer_in_time(

@@ -12,6 +12,12 @@ the strong candidates only, on the order of the answers (never on which question
 refused). Questions with a time cue ("this week", "latest", "on Tuesday", "recently")
 have their own, stronger setting; questions without one get the mild one.
 
+A window the question states ("this week", "on Tuesday") filters the search by default.
+With `stated_windows = "weigh"` it is a strong preference instead: the sentences found inside
+it and those found under the as-of limit alone are read together, and those inside gain the
+cued setting's window weight (on RealTimeQA a quiz's "this week" often rests on an article
+from the week before, which a filter keeps out). Each way has its own fitted prior.
+
 Neutral cases: an undated article gets no term (as if half a half-life old), so a corpus
 with no dates, or a question asked with no as-of day, ranks exactly as without the prior.
 Shape and weights are fitted on RealTimeQA questions dated 2022-2023 only
@@ -29,7 +35,7 @@ from pathlib import Path
 
 from assistant.answering.evidence import evidence_bonus
 from assistant.retrieval.as_of import prefer_in_time
-from assistant.retrieval.temporal import TimeScope
+from assistant.retrieval.temporal import TimeScope, Window
 from assistant.schema import Passage
 
 FITTED = Path(__file__).resolve().parent / "recency.json"
@@ -42,6 +48,7 @@ class PriorSetting:
     half_life_days: float = 30.0
     retrieval_weight: float = 0.0  # added to the retrieval score, which picks what the reader reads
     answer_weight: float = 0.0  # added to the answer probability, among strong candidates only
+    window_weight: float = 0.0  # added to the retrieval score of articles inside a window the question states
 
     def term(self, day: str | None, as_of: date, weight: float) -> float:
         """weight * (freshness - 0.5) for an article of `day`; 0 for undated or unreadable dates."""
@@ -61,17 +68,22 @@ class RecencyPrior:
     def setting(self, cued: bool) -> PriorSetting:
         return self.cued if cued else self.plain
 
-    def rescore_retrieval(self, passages: list[Passage], as_of: date | None, cued: bool) -> list[Passage]:
-        """Passages with the prior's term added to their score (kept in scores["recency"]), best first."""
+    def rescore_retrieval(
+        self, passages: list[Passage], as_of: date | None, cued: bool, window: Window | None = None
+    ) -> list[Passage]:
+        """Passages with the prior's term added to their score (kept in scores["recency"]), plus the
+        window weight for those whose article falls inside `window` (scores["window"]), best first."""
         setting = self.setting(cued)
-        if as_of is None or setting.retrieval_weight == 0.0 or not passages:
+        windowed = window is not None and setting.window_weight != 0.0
+        if as_of is None or not passages or (setting.retrieval_weight == 0.0 and not windowed):
             return passages
         rescored = []
         for passage in passages:
             bonus = setting.term(passage.date, as_of, setting.retrieval_weight)
-            if bonus:
-                scores = {**passage.scores, "recency": round(bonus, 4)}
-                passage = replace(passage, score=round(passage.score + bonus, 4), scores=scores)
+            inside = setting.window_weight if windowed and in_window(passage.date, window) else 0.0
+            if bonus or inside:
+                scores = {**passage.scores, "recency": round(bonus, 4), "in_window": inside}
+                passage = replace(passage, score=round(passage.score + bonus + inside, 4), scores=scores)
             rescored.append(passage)
         return sorted(rescored, key=lambda p: p.score, reverse=True)  # stable: ties keep their order
 
@@ -134,6 +146,17 @@ def order_answers(
     return prefer_in_time(ranked, scope, floor=floor)
 
 
+def in_window(day: str | None, window: Window | None) -> bool:
+    """Whether an article of `day` is inside `window` (undated articles are not: nothing says so)."""
+    if not day or window is None:
+        return False
+    try:
+        published = date.fromisoformat(day[:10])
+    except ValueError:
+        return False
+    return window[0] <= published <= window[1]
+
+
 def age_in_days(day: str | None, as_of: date) -> int | None:
     """Whole days from an article's date to the as-of day (never negative); None when undated."""
     if not day:
@@ -146,8 +169,10 @@ def age_in_days(day: str | None, as_of: date) -> int | None:
 
 
 @lru_cache(maxsize=4)
-def load_prior(path: Path = FITTED) -> RecencyPrior:
-    """The fitted prior shipped with the package (no prior when the file is absent)."""
+def load_prior(path: Path = FITTED, windows: str = "filter") -> RecencyPrior:
+    """The prior fitted for what stated windows do (`Settings.stated_windows`), shipped with the
+    package; no prior when the file, or its entry for `windows`, is absent."""
     if not path.is_file():
         return NO_PRIOR
-    return RecencyPrior.from_dict(json.loads(path.read_text(encoding="utf-8"))["prior"])
+    fitted = json.loads(path.read_text(encoding="utf-8")).get(windows)
+    return RecencyPrior.from_dict(fitted["prior"]) if fitted else NO_PRIOR

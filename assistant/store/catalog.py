@@ -8,6 +8,7 @@ how ingest stays idempotent and how a half-written article is found on reopen.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -181,6 +182,7 @@ class Catalog:
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
         self._article_dates: ArticleDates | None = None  # for date limits on dense search; reset by writes
+        self._last_ranking: tuple[str, ArticleDates, int, list[tuple[str, int, float]]] | None = None
         self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
@@ -356,6 +358,10 @@ class Catalog:
             return set()
         mask = _passing_mask(dates.days[[dates.positions[a] for a in known]], filters)
         return {a for a, ok in zip(known, mask, strict=True) if ok}
+
+    def article_dates(self) -> ArticleDates:
+        """The cached arrays of ready articles' dates: a new object after every write."""
+        return self._dates()
 
     def _dates(self) -> ArticleDates:
         cached = self._article_dates
@@ -549,6 +555,40 @@ class Catalog:
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
         if filters.is_empty:
             return self._search_unfiltered(match, limit)
+        if not (filters.sources or filters.article_ids):
+            return self._search_in_time(match, limit, filters)
+        return self._search_filtered(match, limit, filters)
+
+    def _search_in_time(self, match: str, limit: int, filters: SearchFilters) -> list[tuple[str, int, float]]:
+        """Date limits only (every question's as-of day): FTS5 ranks alone, as many as should leave
+        about twice `limit` passing (at most LEXICAL_OVERFETCH_CAP), and the cached article dates keep
+        those that pass. The join per match costs tens of ms on large indexes; this costs one lookup.
+        A narrow window may keep fewer than `limit`; only when none pass is SQL asked to filter."""
+        matching, total = self.date_share(filters)
+        if matching == 0:
+            return []
+        fetch = max(min(math.ceil(2 * limit * total / matching), LEXICAL_OVERFETCH_CAP), limit)
+        hits = self._ranked_once(match, fetch)
+        keep = self.passing(sorted({article for article, _, _ in hits}), filters)
+        kept = [hit for hit in hits if hit[0] in keep]
+        if kept or len(hits) < fetch:  # some passed, or every match was seen
+            return kept[:limit]
+        return self._search_filtered(match, limit, filters)
+
+    def _ranked_once(self, match: str, fetch: int) -> list[tuple[str, int, float]]:
+        """The first `fetch` unfiltered BM25 hits for `match`. A question with a stated window is
+        searched twice (inside it, then under the as-of day alone): the second reuses the first's
+        ranking while no write has happened (the cached article dates are the same object)."""
+        dates = self._dates()
+        last = self._last_ranking
+        if last is not None and last[0] == match and last[1] is dates and (last[2] >= fetch or len(last[3]) < last[2]):
+            return last[3][:fetch]
+        hits = self._search_unfiltered(match, fetch)
+        self._last_ranking = (match, dates, fetch, hits)
+        return hits
+
+    def _search_filtered(self, match: str, limit: int, filters: SearchFilters) -> list[tuple[str, int, float]]:
+        """Filters in SQL: a join per match, needed for sources and article ids."""
         where, params = _filter_sql(filters)
         sql = (
             "SELECT s.article_id, s.sentence_index, -bm25(sentence_fts) AS score "
@@ -581,6 +621,7 @@ class Catalog:
         return hits[:limit]
 
 
+LEXICAL_OVERFETCH_CAP = 1_000  # BM25 hits ranked unfiltered, at most, for a question with date limits only
 UNDATED = -1  # date_int of an undated article in the cached date arrays
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -132,6 +134,22 @@ def test_a_stated_window_narrows_the_filters_and_keeps_the_users():
     assert (narrowed.date_from, narrowed.date_to) == ("2026-10-12", "2026-10-14")
     assert within_window(SearchFilters(date_to="2026-01-01"), scope) is None  # can't meet: no window
     assert within_window(SearchFilters(), resolve_time("Who won?", date(2026, 10, 14))) is None
+
+
+def test_a_stated_window_filters_by_default_and_only_weighs_when_set_to(dated):
+    question, day = "How many workers are on strike at the Port of Velmouth this week?", "2026-10-14"
+    filtered = dated.candidates(question, as_of=day)
+    assert filtered.passages and all((p.date or "")[:10] >= "2026-10-12" for p in filtered.passages)
+    weighing = copy.copy(dated)
+    weighing.settings = replace(dated.settings, stated_windows="weigh")
+    weighed = weighing.candidates(question, as_of=day)
+    inside = [p for p in weighed.passages if p.scores.get("in_window")]
+    earlier = [p for p in weighed.passages if p.date and p.date[:10] < "2026-10-12"]
+    assert inside and earlier  # last week's articles are read too, the window's weighed up
+    assert all(p.date[:10] >= "2026-10-12" for p in inside)
+    assert all(p.date[:10] <= day for p in weighed.passages if p.date)  # never the future
+    answer = weighing.ask(question, as_of=day)
+    assert "3,400" in answer.citations[0].sentence  # this week's count, not the week before's 2,100
 
 
 def test_stale_note_only_for_old_articles():

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from assistant.config import ConfigError, Settings
+from assistant.retrieval.as_of import merged
 from assistant.retrieval.recency import NO_PRIOR, PriorSetting, RecencyPrior, age_in_days, load_prior
 from assistant.schema import Passage
 
@@ -52,6 +53,26 @@ def test_a_cued_question_weighs_time_more_than_a_plain_one() -> None:
     assert [p.article_id for p in PRIOR.rescore_retrieval([old, fresh], AS_OF, cued=True)] == ["fresh", "old"]
 
 
+def test_articles_inside_a_stated_window_gain_its_weight_but_others_stay_candidates() -> None:
+    prior = RecencyPrior(cued=PriorSetting(half_life_days=7, window_weight=0.1))
+    week = (date(2024, 3, 11), date(2024, 3, 15))
+    last_week, this_week = passage("last", "2024-03-06", 0.62), passage("this", "2024-03-13", 0.55)
+    undated = passage("undated", None, 0.50)
+    ranked = prior.rescore_retrieval([last_week, this_week, undated], AS_OF, cued=True, window=week)
+    assert [p.article_id for p in ranked] == ["this", "last", "undated"]
+    assert ranked[0].score == pytest.approx(0.65) and ranked[0].scores["in_window"] == 0.1
+    assert ranked[1].score == 0.62  # outside the window: still read, unchanged
+    assert ranked[2].score == 0.50  # undated: nothing says it is inside
+    assert prior.rescore_retrieval([last_week, this_week], AS_OF, cued=True) == [last_week, this_week]  # no window
+
+
+def test_a_window_read_beside_the_as_of_search_keeps_each_sentence_once_best_first() -> None:
+    inside = [passage("this", "2024-03-13", 0.55), passage("both", "2024-03-12", 0.7)]
+    everywhere = [passage("both", "2024-03-12", 0.7), passage("last", "2024-03-06", 0.62)]
+    assert [p.article_id for p in merged(inside, everywhere)] == ["both", "last", "this"]
+    assert merged([], everywhere) == everywhere
+
+
 def test_undated_articles_no_as_of_and_no_prior_rank_exactly_as_before() -> None:
     passages = [passage("a", None, 0.5), passage("b", None, 0.49), passage("c", "2024-03-15", 0.3)]
     assert PRIOR.rescore_retrieval(passages[:2], AS_OF, cued=True) == passages[:2]
@@ -72,11 +93,25 @@ def test_answers_are_reordered_among_strong_candidates_only_so_refusals_stay() -
     assert PRIOR.reorder_answers(weak_only, AS_OF, cued=True, floor=floor) == weak_only
 
 
-def test_the_fitted_file_round_trips(tmp_path) -> None:
+def test_the_fitted_file_round_trips_with_a_prior_for_each_way_windows_act(tmp_path) -> None:
     path = tmp_path / "recency.json"
-    path.write_text(json.dumps({"prior": PRIOR.to_dict()}))
+    weighing = RecencyPrior(cued=PriorSetting(half_life_days=30, answer_weight=0.5, window_weight=0.12))
+    path.write_text(json.dumps({"filter": {"prior": PRIOR.to_dict()}, "weigh": {"prior": weighing.to_dict()}}))
     assert load_prior(path) == PRIOR
+    assert load_prior(path, "weigh") == weighing
     assert load_prior(tmp_path / "absent.json") == NO_PRIOR
+    only_filter = tmp_path / "only-filter.json"
+    only_filter.write_text(json.dumps({"filter": {"prior": PRIOR.to_dict()}}))
+    assert load_prior(only_filter, "weigh") == NO_PRIOR  # not fitted for that way: no prior
+
+
+def test_the_shipped_file_has_a_prior_for_each_way_windows_act() -> None:
+    assert load_prior(windows="filter").cued.window_weight == 0.0  # a filter leaves nothing to weigh
+    assert load_prior(windows="weigh").cued.window_weight > 0.0
+    assert Settings.from_env({}).stated_windows == "filter"
+    assert Settings.from_env({"ASSISTANT_STATED_WINDOWS": "Weigh"}).stated_windows == "weigh"
+    with pytest.raises(ConfigError, match="ASSISTANT_STATED_WINDOWS"):
+        Settings.from_env({"ASSISTANT_STATED_WINDOWS": "soft"})
 
 
 def test_the_prior_can_be_switched_off_from_the_environment() -> None:

@@ -56,3 +56,20 @@ def test_undated_articles_pass_an_as_of_day_and_a_new_article_is_seen(dated_inde
     assert {a for a, _ in index.nearest(vector, 10, limits)} <= {f"undated-{n}" for n in range(10)}
     dated_index.ingest([Article(id="early", text="Record number zero closes early.", title="Early", date="2024-12-30")])
     assert "early" in {a for a, _ in index.nearest(vector, 40, limits)}
+
+
+def test_a_question_searched_inside_a_window_and_then_without_asks_chroma_once(dated_index, monkeypatch) -> None:
+    index = dated_index.index
+    asked = []
+    query = index.vectors.query
+    monkeypatch.setattr(index.vectors, "query", lambda *args: asked.append(args[1]) or query(*args))
+    vector = index.encode_question("Which ship will dredge the harbour this week?")
+    inside = index.nearest(vector, 20, SearchFilters(date_from="2025-03-01", date_to="2025-03-07", as_of="2025-03-07"))
+    everywhere = index.nearest(vector, 20, SearchFilters(as_of="2025-03-07"))
+    assert len(asked) == 1  # the window's over-fetch serves the as-of search too
+    dates = {a.id: a.date for a in dated_index.articles()}
+    assert inside and all(dates[a] and "2025-03-01" <= dates[a] <= "2025-03-07" for a, _ in inside)
+    index._last_neighbours = None
+    fresh = index.nearest(vector, 20, SearchFilters(as_of="2025-03-07"))
+    assert len(asked) == 2 and everywhere[0] == fresh[0]  # the same neighbours as a search of its own
+    assert len(set(everywhere) & set(fresh)) >= 0.8 * len(fresh)
