@@ -63,3 +63,13 @@ def resolve_as_of(value: Any, label: str = "as_of") -> date | None:
             f"{label} must be a date like 2026-02-18, 'today' or 'none' ({why or EXPECTED}), got {value!r}"
         )
     return date.fromisoformat(iso)
+
+
+def article_day(value: str | None) -> date | None:
+    """The day of a stored article date ("2024-03-15" or a timestamp); None when undated or unreadable."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None

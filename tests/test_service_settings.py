@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assistant import Assistant
-from assistant.config import DEMO_CORPUS, ENVIRONMENT, Settings, _strictness, _switch
+from assistant.config import DEMO_CORPUS, ENVIRONMENT, Settings, _stated_windows, _strictness, _switch
 from tests.conftest import REPO
 from tests.live_server import start_server
 
@@ -30,6 +30,8 @@ def _value_for(name: str, parse, tmp_path: Path) -> str:
         return "off"  # the switches default to on
     if parse is _strictness:
         return "strict"  # the default is no level
+    if parse is _stated_windows:
+        return "weigh"  # the default filters
     assert parse("check") == "check", f"{name}: add a value for its parser {parse!r} to this test"
     return f"user:{name.lower()}"
 

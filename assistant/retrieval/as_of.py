@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from assistant.dates import article_day
 from assistant.retrieval.temporal import TimeScope
 from assistant.schema import Passage, SearchFilters
 
@@ -77,10 +78,7 @@ def prefer_in_time(
 
 def stale_note(passage_date: str | None, as_of: date | None) -> str | None:
     """ "reported 2023-05-02" when the answer comes from an article much older than as_of."""
-    if not passage_date or as_of is None:
-        return None
-    try:
-        reported = date.fromisoformat(passage_date[:10])
-    except ValueError:
+    reported = article_day(passage_date)
+    if reported is None or as_of is None:
         return None
     return f"reported {reported.isoformat()}" if (as_of - reported).days > STALE_AFTER_DAYS else None

@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.answering.evidence import evidence_bonus
+from assistant.dates import article_day
 from assistant.retrieval.as_of import prefer_in_time
 from assistant.retrieval.temporal import TimeScope, Window
 from assistant.schema import Passage
@@ -148,24 +149,14 @@ def order_answers(
 
 def in_window(day: str | None, window: Window | None) -> bool:
     """Whether an article of `day` is inside `window` (undated articles are not: nothing says so)."""
-    if not day or window is None:
-        return False
-    try:
-        published = date.fromisoformat(day[:10])
-    except ValueError:
-        return False
-    return window[0] <= published <= window[1]
+    published = article_day(day)
+    return published is not None and window is not None and window[0] <= published <= window[1]
 
 
 def age_in_days(day: str | None, as_of: date) -> int | None:
     """Whole days from an article's date to the as-of day (never negative); None when undated."""
-    if not day:
-        return None
-    try:
-        published = date.fromisoformat(day[:10])
-    except ValueError:
-        return None
-    return max(0, (as_of - published).days)
+    published = article_day(day)
+    return None if published is None else max(0, (as_of - published).days)
 
 
 @lru_cache(maxsize=4)

@@ -64,12 +64,13 @@ def test_a_question_searched_inside_a_window_and_then_without_asks_chroma_once(d
     query = index.vectors.query
     monkeypatch.setattr(index.vectors, "query", lambda *args: asked.append(args[1]) or query(*args))
     vector = index.encode_question("Which ship will dredge the harbour this week?")
-    inside = index.nearest(vector, 20, SearchFilters(date_from="2025-03-01", date_to="2025-03-07", as_of="2025-03-07"))
-    everywhere = index.nearest(vector, 20, SearchFilters(as_of="2025-03-07"))
+    week = SearchFilters(date_from="2025-03-10", date_to="2025-03-16", as_of="2025-03-16")
+    inside = index.nearest(vector, 20, week)
+    everywhere = index.nearest(vector, 20, SearchFilters(as_of="2025-03-16"))
     assert len(asked) == 1  # the window's over-fetch serves the as-of search too
     dates = {a.id: a.date for a in dated_index.articles()}
-    assert inside and all(dates[a] and "2025-03-01" <= dates[a] <= "2025-03-07" for a, _ in inside)
+    assert inside and all(dates[a] and "2025-03-10" <= dates[a] <= "2025-03-16" for a, _ in inside)
     index._last_neighbours = None
-    fresh = index.nearest(vector, 20, SearchFilters(as_of="2025-03-07"))
+    fresh = index.nearest(vector, 20, SearchFilters(as_of="2025-03-16"))
     assert len(asked) == 2 and everywhere[0] == fresh[0]  # the same neighbours as a search of its own
     assert len(set(everywhere) & set(fresh)) >= 0.8 * len(fresh)
