@@ -73,7 +73,7 @@ class RecencyPrior:
         self, passages: list[Passage], as_of: date | None, cued: bool, window: Window | None = None
     ) -> list[Passage]:
         """Passages with the prior's term added to their score (kept in scores["recency"]), plus the
-        window weight for those whose article falls inside `window` (scores["window"]), best first."""
+        window weight for those whose article falls inside `window` (scores["in_window"]), best first."""
         setting = self.setting(cued)
         windowed = window is not None and setting.window_weight != 0.0
         if as_of is None or not passages or (setting.retrieval_weight == 0.0 and not windowed):
@@ -83,7 +83,8 @@ class RecencyPrior:
             bonus = setting.term(passage.date, as_of, setting.retrieval_weight)
             inside = setting.window_weight if windowed and in_window(passage.date, window) else 0.0
             if bonus or inside:
-                scores = {**passage.scores, "recency": round(bonus, 4), "in_window": inside}
+                terms = {"recency": round(bonus, 4), "in_window": inside}
+                scores = {**passage.scores, **{name: value for name, value in terms.items() if value}}
                 passage = replace(passage, score=round(passage.score + bonus + inside, 4), scores=scores)
             rescored.append(passage)
         return sorted(rescored, key=lambda p: p.score, reverse=True)  # stable: ties keep their order

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -182,7 +182,7 @@ class Catalog:
         self._lock = threading.RLock()
         self._sentence_total: int | None = None  # count(*) scans the table: cached, reset by writes
         self._article_dates: ArticleDates | None = None  # for date limits on dense search; reset by writes
-        self._last_ranking: tuple[str, ArticleDates, int, list[tuple[str, int, float]]] | None = None
+        self._last_ranking: LastSearch[tuple[str, int, float]] = LastSearch()  # reused by a second search
         self._signatures_complete = False  # every ready article has a signature (checked on first use)
 
     def close(self) -> None:
@@ -342,28 +342,31 @@ class Catalog:
 
         From cached arrays of every ready article's date (reset by writes), not SQL: retrieval asks
         this beside a BM25 query that holds the connection, and numpy answers in microseconds."""
-        dates = self._dates()
+        dates = self.article_dates()
         return int(dates.counts[_passing_mask(dates.days, filters)].sum()), int(dates.counts.sum())
 
     def matching_ids(self, filters: SearchFilters) -> list[str]:
         """Ids of the ready articles whose dates pass `filters`' date limits."""
-        dates = self._dates()
+        dates = self.article_dates()
         return [dates.ids[i] for i in np.flatnonzero(_passing_mask(dates.days, filters))]
 
     def passing(self, article_ids: list[str], filters: SearchFilters) -> set[str]:
         """Those of `article_ids` that are ready and whose dates pass `filters`' date limits."""
-        dates = self._dates()
+        dates = self.article_dates()
         known = [a for a in article_ids if a in dates.positions]
         if not known:
             return set()
         mask = _passing_mask(dates.days[[dates.positions[a] for a in known]], filters)
         return {a for a, ok in zip(known, mask, strict=True) if ok}
 
+    def overfetch(self, filters: SearchFilters, k: int, cap: int) -> int:
+        """How many unfiltered hits to rank so that about twice `k` should pass `filters`' date limits
+        (at most `cap`, never more than there are sentences); 0 when no article passes."""
+        matching, total = self.date_share(filters)
+        return 0 if matching == 0 else min(total, math.ceil(2 * k * total / matching), cap)
+
     def article_dates(self) -> ArticleDates:
         """The cached arrays of ready articles' dates: a new object after every write."""
-        return self._dates()
-
-    def _dates(self) -> ArticleDates:
         cached = self._article_dates
         if cached is None:
             with self._lock:
@@ -564,28 +567,16 @@ class Catalog:
         about twice `limit` passing (at most LEXICAL_OVERFETCH_CAP), and the cached article dates keep
         those that pass. The join per match costs tens of ms on large indexes; this costs one lookup.
         A narrow window may keep fewer than `limit`; only when none pass is SQL asked to filter."""
-        matching, total = self.date_share(filters)
-        if matching == 0:
+        fetch = self.overfetch(filters, limit, LEXICAL_OVERFETCH_CAP)
+        if fetch == 0:
             return []
-        fetch = max(min(math.ceil(2 * limit * total / matching), LEXICAL_OVERFETCH_CAP), limit)
-        hits = self._ranked_once(match, fetch)
+        fetch = max(fetch, limit)
+        hits = self._last_ranking.first(match, self.article_dates(), fetch, lambda n: self._search_unfiltered(match, n))
         keep = self.passing(sorted({article for article, _, _ in hits}), filters)
         kept = [hit for hit in hits if hit[0] in keep]
         if kept or len(hits) < fetch:  # some passed, or every match was seen
             return kept[:limit]
         return self._search_filtered(match, limit, filters)
-
-    def _ranked_once(self, match: str, fetch: int) -> list[tuple[str, int, float]]:
-        """The first `fetch` unfiltered BM25 hits for `match`. A question with a stated window is
-        searched twice (inside it, then under the as-of day alone): the second reuses the first's
-        ranking while no write has happened (the cached article dates are the same object)."""
-        dates = self._dates()
-        last = self._last_ranking
-        if last is not None and last[0] == match and last[1] is dates and (last[2] >= fetch or len(last[3]) < last[2]):
-            return last[3][:fetch]
-        hits = self._search_unfiltered(match, fetch)
-        self._last_ranking = (match, dates, fetch, hits)
-        return hits
 
     def _search_filtered(self, match: str, limit: int, filters: SearchFilters) -> list[tuple[str, int, float]]:
         """Filters in SQL: a join per match, needed for sources and article ids."""
@@ -621,6 +612,7 @@ class Catalog:
         return hits[:limit]
 
 
+Hit = TypeVar("Hit")
 LEXICAL_OVERFETCH_CAP = 1_000  # BM25 hits ranked unfiltered, at most, for a question with date limits only
 UNDATED = -1  # date_int of an undated article in the cached date arrays
 
@@ -640,6 +632,32 @@ class ArticleDates:
         days = np.array([UNDATED if row[1] is None else row[1] for row in rows], dtype=np.int64)
         counts = np.array([int(row[2]) for row in rows], dtype=np.int64)
         return cls(ids, days, counts, {article_id: n for n, article_id in enumerate(ids)})
+
+
+class LastSearch(Generic[Hit]):
+    """The last unfiltered search's hits, kept for the next search of the same query.
+
+    A question with a stated window is searched twice (inside it, then under the as-of day
+    alone), both ranked unfiltered and cut by date: the second reuses the first's hits while
+    no write has happened (`version`, the catalog's cached dates, is then the same object)
+    and they reach deep enough (or were every hit there is)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Hashable, object, int, list[Hit]] | None = None
+
+    def first(self, query: Hashable, version: object, fetch: int, search: Callable[[int], list[Hit]]) -> list[Hit]:
+        """The first `fetch` hits for `query`, from the last search when it serves, else `search(fetch)`."""
+        last = self._last
+        if (
+            last is not None
+            and last[0] == query
+            and last[1] is version
+            and (last[2] >= fetch or len(last[3]) < last[2])
+        ):
+            return last[3][:fetch]
+        hits = search(fetch)
+        self._last = (query, version, fetch, hits)
+        return hits
 
 
 def _passing_mask(days: np.ndarray, filters: SearchFilters) -> np.ndarray:

@@ -16,7 +16,6 @@ runs the cheap health check (store/health.py) and keeps what it found in `proble
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +27,7 @@ from assistant.config import Settings
 from assistant.errors import ArticleNotFoundError, IndexNotFoundError, StoreDamagedError
 from assistant.models.embedder import Embedder
 from assistant.schema import Article, PreparedArticle, SearchFilters, SentenceRow, StoredArticle
-from assistant.store.catalog import ArticleDates, Catalog, UnreadableCatalog
+from assistant.store.catalog import Catalog, LastSearch, UnreadableCatalog
 from assistant.store.health import UNSEARCHABLE, HealthReport, Problem, check_store, damaged_error, quick_check
 from assistant.store.health import repair_command as health_repair_command
 from assistant.store.layout import catalog_path, collection_name, index_exists, store_folder, store_identity
@@ -70,7 +69,7 @@ class SentenceIndex:
         self.lock = lock
         self.problems: list[Problem] = []  # what the quick check on open found (empty: sound)
         self.health: HealthReport | None = None
-        self._last_neighbours: tuple[bytes, ArticleDates, int, list[SentenceKey]] | None = None
+        self._last_neighbours: LastSearch[SentenceKey] = LastSearch()  # reused by a question's second search
 
     @classmethod
     def open(
@@ -236,10 +235,9 @@ class SentenceIndex:
         filtered in SQL, adds its own); only when none pass is Chroma asked to filter on the
         window's article ids (about 0.4 s).
         """
-        matching, total = self.catalog.date_share(filters)
-        if matching == 0:
+        wanted = self.catalog.overfetch(filters, k, OVERFETCH_CAP)
+        if wanted == 0:
             return []
-        wanted = min(total, math.ceil(2 * k * total / matching), OVERFETCH_CAP)
         kept = self._nearest_passing(vector, wanted, k, filters)
         if kept:
             return kept
@@ -251,22 +249,15 @@ class SentenceIndex:
 
     def _nearest_passing(self, vector: np.ndarray, fetch: int, k: int, filters: SearchFilters) -> list[SentenceKey]:
         """The first k of `fetch` unfiltered neighbours whose article passes `filters` in the catalog."""
-        found = self._neighbours_once(vector, fetch)
+        found = self._last_neighbours.first(
+            vector.tobytes(), self.catalog.article_dates(), fetch, lambda n: self._neighbours(vector, n)
+        )
         keep = self.catalog.passing(sorted({article for article, _ in found}), filters)
         return [key for key in found if key[0] in keep][:k]
 
-    def _neighbours_once(self, vector: np.ndarray, fetch: int) -> list[SentenceKey]:
-        """The first `fetch` unfiltered neighbours of `vector`. A question with a stated window is
-        searched twice (inside it, then under the as-of day alone): the second reuses the first's
-        neighbours while no write has happened (the catalog's cached dates are the same object)."""
-        dates = self.catalog.article_dates()
-        key = vector.tobytes()
-        last = self._last_neighbours
-        if last is not None and last[0] == key and last[1] is dates and (last[2] >= fetch or len(last[3]) < last[2]):
-            return last[3][:fetch]
-        found = [split_sentence_key(key) for key, _ in self.vectors.query(vector, fetch, SearchFilters())]
-        self._last_neighbours = (key, dates, fetch, found)
-        return found
+    def _neighbours(self, vector: np.ndarray, fetch: int) -> list[SentenceKey]:
+        """The first `fetch` neighbours of `vector`, unfiltered."""
+        return [split_sentence_key(key) for key, _ in self.vectors.query(vector, fetch, SearchFilters())]
 
     def bm25(self, terms: list[str], k: int, filters: SearchFilters) -> list[SentenceKey]:
         """The k sentences that rank best for `terms` under BM25, best first."""
